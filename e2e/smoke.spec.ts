@@ -1,0 +1,7 @@
+import { expect, test } from './fixtures.js';
+
+test('an unknown HAT address shows a readable not-found page', async ({ page, cluster }) => {
+  const response = await page.goto(cluster.hatUrl('nobody-here'));
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('HAT unavailable');
+});

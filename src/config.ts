@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+
+/** Everything the server reads from its environment (SPEC section 11), parsed once at start-up. */
+export interface Config {
+  readonly production: boolean;
+  readonly port: number;
+  readonly host: string;
+  readonly hatDomain: string;
+  readonly publicPort: number;
+  readonly publicScheme: 'http' | 'https';
+  readonly dataDir: string;
+  readonly mongodbUri: string | undefined;
+  readonly sessionSecret: string;
+  readonly keyEncryptionSecret: string;
+  readonly adminToken: string;
+  readonly trustProxy: boolean;
+  readonly allowQueryCredentials: boolean;
+  readonly logLevel: string;
+  /** Token lifetimes in seconds (SPEC 4). */
+  readonly tokenTtl: { readonly owner: number; readonly application: number; readonly validate: number };
+  /** scrypt cost: N = 2^log2N, block size r, parallelism p (memory ≈ 128·N·r bytes). */
+  readonly passwordHash: { readonly log2N: number; readonly r: number; readonly p: number };
+  /** Browser session lifetime in milliseconds. */
+  readonly sessionTtlMs: number;
+  /** How long another process's changes may stay unseen (multi-process MongoDB set-ups). */
+  readonly revisionCheckMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const SECRET_NAMES = ['SESSION_SECRET', 'KEY_ENCRYPTION_SECRET', 'ADMIN_TOKEN'] as const;
+type SecretName = (typeof SECRET_NAMES)[number];
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+/**
+ * In development the secrets are generated on first start and kept in DATA_DIR/secrets.json,
+ * so restarts keep sessions and keys readable. In production they must come from the
+ * environment: a generated secret would silently differ between processes.
+ */
+function resolveSecrets(env: NodeJS.ProcessEnv, production: boolean, dataDir: string): Record<SecretName, string> {
+  const fromEnv = Object.fromEntries(SECRET_NAMES.filter((n) => env[n]).map((n) => [n, env[n] as string]));
+  if (production) {
+    const missing = SECRET_NAMES.filter((n) => !env[n]);
+    if (missing.length > 0) {
+      throw new ConfigError(`NODE_ENV=production needs ${missing.join(', ')} in the environment; refusing to start`);
+    }
+    return fromEnv as Record<SecretName, string>;
+  }
+  const file = path.join(dataDir, 'secrets.json');
+  let kept: Partial<Record<SecretName, string>> = {};
+  if (existsSync(file)) kept = JSON.parse(readFileSync(file, 'utf8')) as Partial<Record<SecretName, string>>;
+  let changed = false;
+  for (const name of SECRET_NAMES) {
+    if (!kept[name]) {
+      kept[name] = randomBytes(32).toString('base64url');
+      changed = true;
+    }
+  }
+  if (changed) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(kept, null, 2), { mode: 0o600 });
+  }
+  return { ...(kept as Record<SecretName, string>), ...fromEnv };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const port = int(env, 'PORT', 3000);
+  const hatDomain = (env.HAT_DOMAIN || 'hat.localhost').toLowerCase();
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(hatDomain)) {
+    throw new ConfigError(`HAT_DOMAIN must be a domain name, got "${hatDomain}"`);
+  }
+  const scheme = env.PUBLIC_SCHEME || (hatDomain === 'localhost' || hatDomain.endsWith('.localhost') ? 'http' : 'https');
+  if (scheme !== 'http' && scheme !== 'https') throw new ConfigError(`PUBLIC_SCHEME must be http or https, got "${scheme}"`);
+  const dataDir = path.resolve(env.DATA_DIR || './data');
+  return {
+    production,
+    port,
+    host: env.HOST || '127.0.0.1',
+    hatDomain,
+    publicPort: int(env, 'PUBLIC_PORT', port),
+    publicScheme: scheme,
+    dataDir,
+    mongodbUri: env.MONGODB_URI || undefined,
+    ...secretsConfig(resolveSecrets(env, production, dataDir)),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    allowQueryCredentials: bool(env, 'ALLOW_QUERY_CREDENTIALS', true),
+    logLevel: env.LOG_LEVEL || 'info',
+    tokenTtl: {
+      owner: int(env, 'OWNER_TOKEN_TTL', 3 * 24 * 3600, 1),
+      application: int(env, 'APPLICATION_TOKEN_TTL', 3 * 24 * 3600, 1),
+      validate: int(env, 'VALIDATE_TOKEN_TTL', 3600, 1),
+    },
+    passwordHash: { log2N: int(env, 'SCRYPT_LOG2N', 15, 10), r: int(env, 'SCRYPT_R', 8, 1), p: int(env, 'SCRYPT_P', 1, 1) },
+    sessionTtlMs: int(env, 'SESSION_TTL_SECONDS', 12 * 3600, 60) * 1000,
+    revisionCheckMs: int(env, 'REVISION_CHECK_MS', 1000, 0),
+  };
+}
+
+function secretsConfig(s: Record<SecretName, string>) {
+  return { sessionSecret: s.SESSION_SECRET, keyEncryptionSecret: s.KEY_ENCRYPTION_SECRET, adminToken: s.ADMIN_TOKEN };
+}
+
+/** `alice.hat.localhost:3000`: the HAT's address, which is also the `iss` of its tokens. */
+export function hatAddress(config: Config, name: string): string {
+  return withPort(config, `${name}.${config.hatDomain}`);
+}
+
+export function clusterAddress(config: Config): string {
+  return withPort(config, config.hatDomain);
+}
+
+export function baseUrl(config: Config, address: string): string {
+  return `${config.publicScheme}://${address}`;
+}
+
+function withPort(config: Config, host: string): string {
+  const defaultPort = config.publicScheme === 'https' ? 443 : 80;
+  return config.publicPort === defaultPort || config.publicPort === 0 ? host : `${host}:${config.publicPort}`;
+}

@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Koa from 'koa';
+import type { Next } from 'koa';
+import Router from '@koa/router';
+import serve from 'koa-static';
+import views from 'koa-views';
+import nunjucks from 'nunjucks';
+import type { Services } from '../services/index.js';
+import type { AppContext, AppRouter, AppState } from './context.js';
+import { errorResponder, MethodNotAllowed } from './errors.js';
+import { requestLog } from './logging.js';
+import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
+import { signupRoutes } from './routes/signup.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { securityHeaders } from './security.js';
+import { browserSession } from './session.js';
+import { tenancy } from './tenancy.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT_DIR = path.basename(ROOT) === 'dist' ? path.dirname(ROOT) : ROOT;
+export const VIEWS_DIR = path.join(ROOT_DIR, 'views');
+export const PUBLIC_DIR = path.join(ROOT_DIR, 'public');
+
+/** Routes of the cluster's own host (`HAT_DOMAIN`, `localhost`). */
+function clusterRouter(services: Services): AppRouter {
+  const router: AppRouter = new Router();
+  healthRoutes(router, services);
+  signupRoutes(router, services);
+  return router;
+}
+
+/** Routes of a HAT's host (`<name>.HAT_DOMAIN`). */
+function hatRouter(services: Services): AppRouter {
+  const router: AppRouter = new Router();
+  healthRoutes(router, services);
+  keyRoutes(router, services);
+  tokenRoutes(router, services);
+  return router;
+}
+
+function pageRenderer(production: boolean) {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS_DIR, { noCache: !production }), {
+    autoescape: true,
+    throwOnUndefined: false,
+  });
+  const render = (file: string, locals: object) =>
+    new Promise<string>((resolve, reject) => env.render(file, locals, (err, html) => (err ? reject(err) : resolve(html ?? ''))));
+  return views(VIEWS_DIR, { extension: 'njk', map: { njk: 'nunjucks' }, engineSource: { nunjucks: render } } as never);
+}
+
+/** Static files under /static/, cached by browsers for an hour. */
+function staticFiles() {
+  const files = serve(PUBLIC_DIR, { maxage: 3600 * 1000, index: false });
+  return async function serveStatic(ctx: AppContext, next: Next): Promise<void> {
+    if (!ctx.path.startsWith('/static/') || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    const original = ctx.path;
+    ctx.path = original.slice('/static'.length);
+    try {
+      await files(ctx as never, async () => {});
+    } finally {
+      ctx.path = original;
+    }
+    if (ctx.body === undefined) return next();
+    ctx.set('Cache-Control', 'public, max-age=3600');
+  };
+}
+
+export function createApp(services: Services): Koa<AppState> {
+  const { config, log } = services;
+  const app = new Koa<AppState>({ proxy: config.trustProxy });
+  app.silent = true;
+
+  const routers = { cluster: clusterRouter(services), hat: hatRouter(services) };
+  const dispatch = {
+    cluster: [routers.cluster.routes(), allowed(routers.cluster)],
+    hat: [routers.hat.routes(), allowed(routers.hat)],
+  };
+
+  app.use(requestLog(log));
+  app.use(securityHeaders(config));
+  app.use(pageRenderer(config.production));
+  app.use(errorResponder(log));
+  app.use(staticFiles());
+  app.use(tenancy(config, services.hats));
+  app.use(browserSession(app, config, services.sessions));
+  app.use(async (ctx: AppContext, next: Next) => {
+    const [routes, methods] = dispatch[ctx.state.tenant.kind];
+    await routes!(ctx as never, async () => {
+      await methods!(ctx as never, next);
+    });
+  });
+  return app;
+}
+
+function allowed(router: AppRouter) {
+  return router.allowedMethods({ throw: true, methodNotAllowed: () => new MethodNotAllowed() });
+}

@@ -1,0 +1,112 @@
+import type { Next } from 'koa';
+import { HatError, TooManyAttempts } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { AppContext } from './context.js';
+
+/** Errors that only HTTP knows about. */
+export class PayloadTooLarge extends HatError {
+  readonly status = 413;
+  constructor(detail: string) {
+    super('Payload Too Large', detail);
+  }
+}
+
+export class UnsupportedMediaType extends HatError {
+  readonly status = 415;
+  constructor(detail: string) {
+    super('Unsupported Media Type', detail);
+  }
+}
+
+export class MethodNotAllowed extends HatError {
+  readonly status = 405;
+  constructor(detail = 'This method is not allowed here') {
+    super('Method Not Allowed', detail);
+  }
+}
+
+/** A form that failed its CSRF check (403). */
+export class CsrfRejected extends HatError {
+  readonly status = 403;
+  constructor(detail = 'The form expired or did not come from this site; please try again') {
+    super('Forbidden', detail);
+  }
+}
+
+const JSON_PATHS = ['/api/', '/users/', '/user/', '/control/', '/.well-known/'];
+const JSON_EXACT = ['/publickey', '/healthz'];
+
+/** SPEC 3: the path decides JSON or page; other paths answer pages unless only JSON is accepted. */
+export function answersJson(ctx: AppContext): boolean {
+  const p = ctx.path;
+  if (JSON_EXACT.includes(p) || JSON_PATHS.some((prefix) => p.startsWith(prefix))) return true;
+  const accept = ctx.get('Accept');
+  return accept !== '' && ctx.accepts('html', 'json') === 'json' && !/text\/html|\*\/\*/.test(accept);
+}
+
+interface ErrorAnswer {
+  status: number;
+  message: string;
+  cause: string;
+}
+
+/** The one place where errors become responses: SPEC 3 JSON for APIs, a readable page for people. */
+export function errorResponder(log: Logger) {
+  return async function respondToErrors(ctx: AppContext, next: Next): Promise<void> {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        await answer(ctx, { status: 404, message: 'Not Found', cause: `Nothing at ${ctx.method} ${ctx.path}` });
+      }
+    } catch (err) {
+      const known = toAnswer(err);
+      if (known.status >= 500) log.error({ err, path: ctx.path, method: ctx.method }, 'request failed');
+      if (err instanceof TooManyAttempts) ctx.set('Retry-After', String(err.retryAfterSeconds));
+      if (known.status === 405 && err && typeof err === 'object' && 'headers' in err) {
+        const allow = (err as { headers?: Record<string, string> }).headers?.Allow;
+        if (allow) ctx.set('Allow', allow);
+      }
+      await answer(ctx, known);
+    }
+  };
+}
+
+function toAnswer(err: unknown): ErrorAnswer {
+  if (err instanceof HatError) return { status: err.status, message: err.message, cause: err.detail };
+  // Errors thrown by Koa, raw-body and the router carry a status; their text is safe to show for 4xx.
+  const status = (err as { status?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, message: httpTitle(status), cause: (err as Error).message || httpTitle(status) };
+  }
+  return { status: 500, message: 'Internal Server Error', cause: 'Something went wrong on our side; it has been logged' };
+}
+
+async function answer(ctx: AppContext, a: ErrorAnswer): Promise<void> {
+  ctx.status = a.status;
+  if (answersJson(ctx)) {
+    ctx.body = { message: a.message, cause: a.cause };
+    return;
+  }
+  try {
+    await ctx.render('error', { status: a.status, title: a.message, cause: a.cause });
+    ctx.status = a.status;
+  } catch {
+    ctx.type = 'text/plain';
+    ctx.body = `${a.status} ${a.message}: ${a.cause}`;
+  }
+}
+
+function httpTitle(status: number): string {
+  const titles: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Not Authenticated',
+    403: 'Forbidden',
+    404: 'Not Found',
+    405: 'Method Not Allowed',
+    413: 'Payload Too Large',
+    415: 'Unsupported Media Type',
+    429: 'Too Many Requests',
+    431: 'Request Header Fields Too Large',
+  };
+  return titles[status] ?? 'Bad Request';
+}

@@ -1,0 +1,48 @@
+import helmet from 'koa-helmet';
+import type { Next } from 'koa';
+import type { Config } from '../config.js';
+import type { AppContext } from './context.js';
+
+/**
+ * SPEC 6.7 headers on every response, through helmet: a CSP with no inline script and no
+ * framing, X-Frame-Options DENY, Referrer-Policy no-referrer. Responses are `no-store` unless a
+ * route says otherwise (the public key and static files do).
+ */
+export function securityHeaders(config: Config) {
+  const https = config.publicScheme === 'https';
+  const headers = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(https ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: https ? { maxAge: 180 * 24 * 3600 } : false,
+    crossOriginEmbedderPolicy: false,
+  });
+  return async function secure(ctx: AppContext, next: Next): Promise<void> {
+    ctx.set('Cache-Control', 'no-store');
+    await headers(ctx, next);
+  };
+}
+
+/**
+ * Lets this page's forms lead to `origin`: browsers apply `form-action` to the redirect that
+ * follows a form post, so the approval page must name the service it sends the person back to.
+ */
+export function allowFormTarget(ctx: AppContext, origin: string): void {
+  const csp = ctx.response.get('Content-Security-Policy');
+  if (csp) ctx.set('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${origin}`));
+}

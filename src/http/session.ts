@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import type Koa from 'koa';
+import type { Next } from 'koa';
+import session from 'koa-session';
+import Csrf from 'csrf';
+import type { Config } from '../config.js';
+import type { SessionStore } from '../store/ports.js';
+import type { AppContext } from './context.js';
+import { CsrfRejected } from './errors.js';
+
+export const SESSION_COOKIE = 'hat_session';
+
+/** The tenant a session belongs to: a HAT's name, or '' for the cluster's own pages. */
+function tenantKey(ctx: AppContext): string {
+  return ctx.state.tenant?.kind === 'hat' ? ctx.state.tenant.hat.name : '';
+}
+
+/**
+ * The browser session (SPEC 6.7): the cookie holds only a random identifier, the session lives in
+ * the store, so logging out or changing the password ends it for real. A session belongs to the
+ * HAT it was made on; presented on another host it is simply not there. The cookie is host-only
+ * (no Domain), HttpOnly, SameSite=Lax, and Secure when the cluster is served over https.
+ */
+export function browserSession(app: Koa<any, any>, config: Config, sessions: SessionStore) {
+  app.keys = [config.sessionSecret];
+  const https = config.publicScheme === 'https';
+  const middleware = session(
+    {
+      key: SESSION_COOKIE,
+      maxAge: config.sessionTtlMs,
+      httpOnly: true,
+      signed: true,
+      sameSite: 'lax',
+      secure: https,
+      renew: true,
+      rolling: false,
+      genid: () => randomBytes(32).toString('base64url'),
+      store: {
+        async get(id: string, _maxAge: number, { ctx }: { ctx?: AppContext }) {
+          const found = await sessions.get(id);
+          return found && ctx && found.hat === tenantKey(ctx) ? found.data : null;
+        },
+        async set(id: string, data: Record<string, unknown>, maxAge: number, { ctx }: { ctx?: AppContext }) {
+          await sessions.set({ id, hat: ctx ? tenantKey(ctx) : '', data, expiresAt: new Date(Date.now() + maxAge) });
+        },
+        async destroy(id: string) {
+          await sessions.destroy(id);
+        },
+      },
+    } as Parameters<typeof session>[0],
+    app,
+  );
+  return async function sessionForPages(ctx: AppContext, next: Next): Promise<void> {
+    // Behind a TLS-terminating proxy Koa may not know the request was https; the cookie still is.
+    if (https) (ctx.cookies as unknown as { secure: boolean }).secure = true;
+    return middleware(ctx as never, next);
+  };
+}
+
+const csrf = new Csrf();
+
+/** A fresh CSRF token for this page's forms; the secret lives in the server-side session. */
+export function csrfToken(ctx: AppContext): string {
+  const s = ctx.session as Record<string, unknown> | null;
+  if (!s) throw new Error('csrfToken() needs the session middleware');
+  let secret = s.csrfSecret;
+  if (typeof secret !== 'string') {
+    secret = csrf.secretSync();
+    s.csrfSecret = secret;
+  }
+  const token = csrf.create(secret as string);
+  ctx.state.csrfToken = token;
+  return token;
+}
+
+/** Throws CsrfRejected unless `submitted` was made for this session. */
+export function checkCsrf(ctx: AppContext, submitted: string | undefined): void {
+  const secret = (ctx.session as Record<string, unknown> | null)?.csrfSecret;
+  if (typeof secret !== 'string' || !submitted || !csrf.verify(secret, submitted)) throw new CsrfRejected();
+}
+
+/** True when the session holds a CSRF secret, i.e. it did not expire since the form was shown. */
+export function sessionIsLive(ctx: AppContext): boolean {
+  return typeof (ctx.session as Record<string, unknown> | null)?.csrfSecret === 'string';
+}

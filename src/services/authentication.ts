@@ -1,0 +1,95 @@
+import { NotAuthenticated } from '../errors.js';
+import type { HatRecord, Permission, Store } from '../store/ports.js';
+import type { TokenClaims, Tokens } from './tokens.js';
+
+/** Who is calling, once their token has been checked against everything it depends on. */
+export interface Principal {
+  hat: string;
+  claims: TokenClaims;
+  scope: TokenClaims['accessScope'];
+  /** For application tokens: exactly what the owner granted on this HAT. */
+  permissions: Permission[];
+}
+
+interface CachedCheck {
+  principal: Principal;
+  revision: number;
+}
+
+/**
+ * Decides whether a token still stands (SPEC 4): signature and time through `Tokens`, then the
+ * owner, the application's grant or the generic approval behind it.
+ *
+ * A token that passed is remembered until it expires or until its HAT's revision changes:
+ * every password change, disabling, grant, approval or key rotation bumps that revision, so a
+ * remembered answer is never staler than the HAT record it is compared with.
+ */
+export class Authenticator {
+  private readonly checked = new Map<string, CachedCheck>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly tokens: Tokens,
+    private readonly maxCached = 100_000,
+  ) {}
+
+  async authenticate(hat: HatRecord, token: string): Promise<Principal> {
+    if (hat.disabled) throw new NotAuthenticated("This HAT's owner is disabled");
+    const key = `${hat.name} ${token}`;
+    const cached = this.checked.get(key);
+    if (cached) {
+      if (cached.revision === hat.revision && cached.principal.claims.exp > Date.now() / 1000) return cached.principal;
+      this.checked.delete(key);
+    }
+    const claims = await this.tokens.verify(token, hat);
+    const principal = await this.standing(hat, claims);
+    if (this.checked.size >= this.maxCached) this.checked.delete(this.checked.keys().next().value as string);
+    this.checked.set(key, { principal, revision: hat.revision });
+    return principal;
+  }
+
+  /** The owner, proven by password rather than token (the legacy `username`/`pass` query form). */
+  ownerByPassword(hat: HatRecord): Principal {
+    const now = Math.floor(Date.now() / 1000);
+    const claims: TokenClaims = { iss: this.tokens.issuer(hat.name), sub: hat.ownerId, iat: now, exp: now, jti: '', accessScope: 'owner' };
+    return { hat: hat.name, claims, scope: 'owner', permissions: [] };
+  }
+
+  /** Drops every remembered answer (an application left the registry, for instance). */
+  forgetAll(): void {
+    this.checked.clear();
+  }
+
+  private async standing(hat: HatRecord, claims: TokenClaims): Promise<Principal> {
+    const principal = { hat: hat.name, claims, scope: claims.accessScope, permissions: [] as Permission[] };
+    switch (claims.accessScope) {
+      case 'owner':
+        if (claims.iat < hat.tokensNotBefore) throw new NotAuthenticated('The token was revoked by a password change');
+        return principal;
+      case 'application': {
+        if (!claims.application) throw new NotAuthenticated('The application token names no application');
+        const grant = await this.store.grants.get(hat.name, claims.application);
+        if (!grant || !grant.enabled) throw new NotAuthenticated('The application is not enabled on this HAT');
+        if (claims.iat < grant.tokensNotBefore) throw new NotAuthenticated('The token was revoked');
+        return { ...principal, permissions: grant.permissions };
+      }
+      case 'validate': {
+        const origin = originOf(claims.resource);
+        if (!claims.application || !origin) throw new NotAuthenticated('The token names no service');
+        const approval = await this.store.approvals.find(hat.name, claims.application, origin);
+        if (!approval) throw new NotAuthenticated("The service's approval was revoked");
+        if (claims.iat < approval.tokensNotBefore) throw new NotAuthenticated('The token was revoked');
+        return principal;
+      }
+    }
+  }
+}
+
+function originOf(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,64 @@
+import type { HatRecord, Store } from '../store/ports.js';
+
+interface Entry {
+  hat: HatRecord | null;
+  fetchedAt: number;
+  pending?: Promise<HatRecord | null>;
+}
+
+/**
+ * Finds HATs by name. Every request needs its HAT, so records are kept in memory and re-read
+ * from the store when older than `freshnessMs`: that bounds how long a change made by another
+ * process (several servers on one MongoDB) goes unseen. Changes made in this process call
+ * `forget`, so they are seen at once.
+ */
+export class HatDirectory {
+  private readonly cache = new Map<string, Entry>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly freshnessMs: number,
+    private readonly maxEntries = 50_000,
+  ) {}
+
+  async find(name: string): Promise<HatRecord | null> {
+    const now = Date.now();
+    const entry = this.cache.get(name);
+    if (entry && (entry.pending || now - entry.fetchedAt < this.freshnessMs)) return entry.pending ?? entry.hat;
+    // One read per name at a time, however many requests are waiting for it.
+    const pending = this.store.hats.find(name);
+    this.cache.set(name, { hat: entry?.hat ?? null, fetchedAt: now, pending });
+    try {
+      const hat = await pending;
+      this.cache.set(name, { hat, fetchedAt: Date.now() });
+      if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+      return hat;
+    } catch (err) {
+      this.cache.delete(name);
+      throw err;
+    }
+  }
+
+  /** A change was made to this HAT here: the next `find` reads it again. */
+  forget(name: string): void {
+    this.cache.delete(name);
+  }
+}
+
+export const HAT_NAME_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
+export const RESERVED_NAMES = new Set([
+  'www', 'api', 'admin', 'administrator', 'mail', 'email', 'smtp', 'imap', 'pop', 'ftp', 'static', 'assets', 'cdn',
+  'app', 'apps', 'auth', 'login', 'logout', 'signup', 'register', 'account', 'accounts', 'dashboard', 'hat', 'hats',
+  'cluster', 'root', 'system', 'support', 'help', 'status', 'docs', 'blog', 'dev', 'test', 'localhost', 'ns', 'dns',
+  'security', 'abuse', 'postmaster', 'hostmaster', 'webmaster', 'noreply', 'no-reply', 'public', 'publickey',
+]);
+
+/** Why `name` cannot be a HAT name (SPEC 9), or null when it can. Expects it lower-cased. */
+export function hatNameProblem(name: string): string | null {
+  if (name.length < 3 || name.length > 30) return 'must be 3 to 30 characters long';
+  if (!HAT_NAME_PATTERN.test(name)) {
+    return 'may contain only lowercase letters, digits and single hyphens between them, and must start with a letter';
+  }
+  if (RESERVED_NAMES.has(name)) return 'is reserved; please choose another';
+  return null;
+}

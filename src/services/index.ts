@@ -1,0 +1,55 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { SessionStore, Store } from '../store/ports.js';
+import { ActivityLog } from './activity.js';
+import { Authenticator } from './authentication.js';
+import { HatDirectory } from './hats.js';
+import { KeyRing, KeyVault } from './keys.js';
+import { Owners } from './owners.js';
+import { PasswordHasher } from './passwords.js';
+import { Signup } from './signup.js';
+import { LoginThrottle } from './throttle.js';
+import { Tokens } from './tokens.js';
+
+/** The domain, wired once per process. Routes receive this and nothing of the store. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  /** Which adapter is in use, for /healthz and the logs. */
+  storeKind: Store['kind'];
+  /** Resolves when the datastore answers. */
+  ping(): Promise<void>;
+  /** Browser sessions, for the session middleware. */
+  sessions: SessionStore;
+  hats: HatDirectory;
+  keys: KeyRing;
+  tokens: Tokens;
+  auth: Authenticator;
+  owners: Owners;
+  signup: Signup;
+  activity: ActivityLog;
+}
+
+export function createServices(config: Config, store: Store, log: Logger): Services {
+  const hats = new HatDirectory(store, config.revisionCheckMs);
+  const vault = new KeyVault(config.keyEncryptionSecret);
+  const keys = new KeyRing(store, vault);
+  const tokens = new Tokens(config, keys);
+  const hasher = new PasswordHasher(config.passwordHash);
+  const activity = new ActivityLog(store);
+  const throttle = new LoginThrottle(store);
+  return {
+    config,
+    log,
+    storeKind: store.kind,
+    ping: () => store.ping(),
+    sessions: store.sessions,
+    hats,
+    keys,
+    tokens,
+    auth: new Authenticator(store, tokens),
+    owners: new Owners(store, hats, hasher, throttle, activity, tokens),
+    signup: new Signup(config, store, hasher, vault),
+    activity,
+  };
+}

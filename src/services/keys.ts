@@ -1,0 +1,121 @@
+import { createCipheriv, createDecipheriv, generateKeyPair, hkdfSync, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { calculateJwkThumbprint, exportJWK, importPKCS8, importSPKI, type JWK } from 'jose';
+import type { KeyRecord, Store } from '../store/ports.js';
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+const RSA_BITS = 2048;
+
+/**
+ * Private keys are encrypted at rest with AES-256-GCM under a key derived from
+ * KEY_ENCRYPTION_SECRET; the kid is bound in as associated data so that a ciphertext cannot be
+ * moved to another key's record.
+ */
+export class KeyVault {
+  private readonly key: Buffer;
+
+  constructor(secret: string) {
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'hat-login', 'private-key-encryption', 32));
+  }
+
+  seal(plaintext: string, kid: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(Buffer.from(kid));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return ['v1', iv, cipher.getAuthTag(), body].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+  }
+
+  open(sealed: string, kid: string): string {
+    const [version, iv, tag, body] = sealed.split('.');
+    if (version !== 'v1' || !iv || !tag || !body) throw new Error(`key ${kid}: unknown encryption format`);
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(kid));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+  }
+}
+
+/** A fresh RSA key pair for a HAT, its private half sealed; the kid is the JWK thumbprint. */
+export async function newKeyRecord(hat: string, vault: KeyVault, now = new Date()): Promise<KeyRecord> {
+  const { publicKey, privateKey } = await generateKeyPairAsync('rsa', {
+    modulusLength: RSA_BITS,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const kid = await calculateJwkThumbprint(await exportJWK(await importSPKI(publicKey, 'RS256', { extractable: true })));
+  return { kid, hat, publicPem: publicKey, privateKeyEnc: vault.seal(privateKey, kid), createdAt: now };
+}
+
+export interface LoadedKey {
+  kid: string;
+  publicPem: string;
+  jwk: JWK;
+  publicKey: CryptoKey;
+  /** Imported on first signature only: most processes mostly verify. */
+  privateKey(): Promise<CryptoKey>;
+}
+
+interface CacheEntry {
+  keys: Promise<LoadedKey[]>;
+  revision: number;
+}
+
+/**
+ * A HAT's keys, loaded and imported once and then kept in memory (bounded, least recently used
+ * first out), never per request. An entry is dropped when the HAT's revision changes (rotation).
+ */
+export class KeyRing {
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly vault: KeyVault,
+    private readonly maxHats = 10_000,
+  ) {}
+
+  /** Newest first; the first one signs. */
+  async keys(hat: string, revision: number): Promise<LoadedKey[]> {
+    let entry = this.cache.get(hat);
+    if (entry && entry.revision !== revision) entry = undefined;
+    if (entry) {
+      // Re-insert so that Map order tracks recent use.
+      this.cache.delete(hat);
+      this.cache.set(hat, entry);
+      return entry.keys;
+    }
+    const keys = this.load(hat);
+    this.cache.set(hat, { keys, revision });
+    keys.catch(() => this.cache.delete(hat));
+    if (this.cache.size > this.maxHats) this.cache.delete(this.cache.keys().next().value as string);
+    return keys;
+  }
+
+  async signingKey(hat: string, revision: number): Promise<{ kid: string; key: CryptoKey }> {
+    const [current] = await this.keys(hat, revision);
+    if (!current) throw new Error(`HAT ${hat} has no key`);
+    return { kid: current.kid, key: await current.privateKey() };
+  }
+
+  forget(hat: string): void {
+    this.cache.delete(hat);
+  }
+
+  private async load(hat: string): Promise<LoadedKey[]> {
+    const records = await this.store.keys.list(hat);
+    return Promise.all(
+      records.map(async (record) => {
+        const publicKey = await importSPKI(record.publicPem, 'RS256', { extractable: true });
+        const jwk = { ...(await exportJWK(publicKey)), kid: record.kid, alg: 'RS256', use: 'sig' };
+        let privateKey: Promise<CryptoKey> | undefined;
+        return {
+          kid: record.kid,
+          publicPem: record.publicPem,
+          jwk,
+          publicKey,
+          privateKey: () => (privateKey ??= importPKCS8(this.vault.open(record.privateKeyEnc, record.kid), 'RS256')),
+        };
+      }),
+    );
+  }
+}

@@ -1,0 +1,97 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InvalidInput, NotAllowed, NotAuthenticated } from '../errors.js';
+import type { HatRecord, Store } from '../store/ports.js';
+import type { ActivityLog } from './activity.js';
+import type { HatDirectory } from './hats.js';
+import type { PasswordHasher } from './passwords.js';
+import { MAX_PASSWORD_LENGTH, passwordProblem } from './strength.js';
+import type { LoginThrottle } from './throttle.js';
+import type { IssuedToken, Tokens } from './tokens.js';
+
+/** Where a login attempt came from, for the throttle and the activity log. */
+export interface Attempt {
+  clientIp: string;
+  via: 'api' | 'hatlogin' | 'dashboard';
+  service?: string;
+  redirectHost?: string;
+}
+
+const WRONG_CREDENTIALS = 'Unknown user or wrong password';
+
+/** The owner's password: logging in with it, and changing it. */
+export class Owners {
+  constructor(
+    private readonly store: Store,
+    private readonly directory: HatDirectory,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
+    private readonly activity: ActivityLog,
+    private readonly tokens: Tokens,
+  ) {}
+
+  /**
+   * Checks the owner's password on `hat`. `username` is the HAT name or the owner's email.
+   * An unknown user and a wrong password answer alike and take about as long.
+   */
+  async login(hat: HatRecord, username: string, password: string, attempt: Attempt): Promise<HatRecord> {
+    await this.throttle.check(hat.name, attempt.clientIp).catch(async (err: unknown) => {
+      await this.activity.record({ hat: hat.name, type: 'login_throttled', ...attemptFields(attempt) });
+      throw err;
+    });
+    const user = username.trim().toLowerCase();
+    const known = user === hat.name || user === hat.email;
+    const ok =
+      known && password.length <= MAX_PASSWORD_LENGTH && !hat.disabled
+        ? await this.hasher.verify(password, hat.passwordHash)
+        : await this.hasher.verifyNothing(password.slice(0, MAX_PASSWORD_LENGTH));
+    if (!ok) {
+      await this.throttle.failed(hat.name, attempt.clientIp);
+      await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt) });
+      throw new NotAuthenticated(WRONG_CREDENTIALS, 'Not Authenticated');
+    }
+    await this.throttle.succeeded(hat.name, attempt.clientIp);
+    await this.activity.record({ hat: hat.name, type: 'login', ...attemptFields(attempt) });
+    return hat;
+  }
+
+  /** Logs in and returns an owner token (GET /users/access_token). */
+  async accessToken(hat: HatRecord, username: string, password: string, attempt: Attempt): Promise<IssuedToken> {
+    return this.tokens.owner(await this.login(hat, username, password, attempt));
+  }
+
+  /**
+   * Changes the password. Every owner token and browser session from before stops working:
+   * sessions are deleted, and tokens issued before the next whole second are refused. We wait
+   * for that second before issuing the new token, so that it is the only one that survives.
+   */
+  async changePassword(hat: HatRecord, oldPassword: string, newPassword: string, attempt: Attempt): Promise<IssuedToken> {
+    if (!oldPassword) throw new NotAllowed('Old password missing', 'Invalid password');
+    await this.throttle.check(hat.name, attempt.clientIp);
+    if (!(await this.hasher.verify(oldPassword.slice(0, MAX_PASSWORD_LENGTH), hat.passwordHash))) {
+      await this.throttle.failed(hat.name, attempt.clientIp);
+      await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt), detail: 'password change' });
+      throw new NotAllowed('Old password invalid', 'Invalid password');
+    }
+    const problem = passwordProblem(newPassword, [hat.name, hat.email, hat.fullName]);
+    if (problem) throw new InvalidInput(`newPassword ${problem}`, 'newPassword', 'Invalid password');
+    const hash = await this.hasher.hash(newPassword);
+    const notBefore = Math.floor(Date.now() / 1000) + 1;
+    await this.store.hats.setPassword(hat.name, hash, notBefore);
+    await this.store.sessions.destroyForHat(hat.name);
+    this.directory.forget(hat.name);
+    await this.activity.record({ hat: hat.name, type: 'password_changed', ...attemptFields(attempt) });
+    await sleep(Math.max(0, notBefore * 1000 - Date.now()));
+    const updated = await this.directory.find(hat.name);
+    if (!updated) throw new NotAuthenticated('The HAT no longer exists');
+    return this.tokens.owner(updated, notBefore);
+  }
+}
+
+function attemptFields(a: Attempt) {
+  return {
+    via: a.via,
+    clientIp: a.clientIp,
+    ...(a.service ? { service: a.service } : {}),
+    ...(a.redirectHost ? { redirectHost: a.redirectHost } : {}),
+  };
+}

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { baseUrl, hatAddress, type Config } from '../config.js';
+import { Conflict, InvalidInput, UniqueViolation } from '../errors.js';
+import type { Store } from '../store/ports.js';
+import { hatNameProblem } from './hats.js';
+import { newKeyRecord, type KeyVault } from './keys.js';
+import type { PasswordHasher } from './passwords.js';
+import { passwordProblem } from './strength.js';
+
+/** The body of POST /api/signup and of the sign-up form (SPEC 9). */
+export const signupInput = z.object({
+  fullName: z.string().max(200).optional().default(''),
+  username: z.string().max(100),
+  email: z.string().max(254),
+  pass: z.string().max(2000),
+  passRepeat: z.string().max(2000),
+});
+export type SignupInput = z.input<typeof signupInput>;
+
+export interface NewHat {
+  hat: string;
+  url: string;
+  userId: string;
+}
+
+// A pragmatic address check (the WHATWG form's rule): something@domain.tld, no spaces.
+const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
+
+/** Creates HATs: checks the request field by field, then writes the HAT and its key pair at once. */
+export class Signup {
+  /** Names being created right now in this process: the rest of a burst is refused early. */
+  private readonly inFlight = new Set<string>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly store: Store,
+    private readonly hasher: PasswordHasher,
+    private readonly vault: KeyVault,
+  ) {}
+
+  /** Every field's problem, in form order; empty when the request is acceptable. */
+  problems(input: z.output<typeof signupInput>): Array<{ field: string; problem: string }> {
+    const found: Array<{ field: string; problem: string }> = [];
+    const name = input.username.trim().toLowerCase();
+    const nameProblem = hatNameProblem(name);
+    if (nameProblem) found.push({ field: 'username', problem: `username ${nameProblem}` });
+    if (!EMAIL.test(input.email.trim())) found.push({ field: 'email', problem: 'email must be a valid email address' });
+    const passProblem = passwordProblem(input.pass, [name, input.email, input.fullName]);
+    if (passProblem) found.push({ field: 'pass', problem: `pass ${passProblem}` });
+    else if (input.pass !== input.passRepeat) found.push({ field: 'passRepeat', problem: 'passRepeat does not match pass' });
+    return found;
+  }
+
+  /** Parses untrusted input; InvalidInput names the first bad field. */
+  parse(body: unknown): z.output<typeof signupInput> {
+    const parsed = signupInput.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = String(issue?.path[0] ?? 'body');
+      throw new InvalidInput(issue?.path.length ? `${field} must be a string (${issue.message})` : 'The body must be a JSON object', field);
+    }
+    return parsed.data;
+  }
+
+  async create(body: unknown): Promise<NewHat> {
+    const input = this.parse(body);
+    const [first] = this.problems(input);
+    if (first) throw new InvalidInput(first.problem, first.field, 'Invalid ' + first.field);
+    const name = input.username.trim().toLowerCase();
+    if (this.inFlight.has(name)) throw takenError('username');
+    this.inFlight.add(name);
+    try {
+      const now = new Date();
+      const [passwordHash, key] = await Promise.all([this.hasher.hash(input.pass), newKeyRecord(name, this.vault, now)]);
+      const ownerId = randomUUID();
+      // One atomic write: a crash leaves either the whole HAT or a free name. The unique indexes
+      // of the store, not a look-up, decide who gets a name or an email.
+      await this.store.hats.create(
+        {
+          name,
+          ownerId,
+          email: input.email.trim().toLowerCase(),
+          fullName: input.fullName.trim(),
+          passwordHash,
+          disabled: false,
+          tokensNotBefore: 0,
+          revision: 1,
+          createdAt: now,
+        },
+        key,
+      );
+      const address = hatAddress(this.config, name);
+      return { hat: address, url: baseUrl(this.config, address), userId: ownerId };
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw takenError(err.field === 'email' ? 'email' : 'username');
+      throw err;
+    } finally {
+      this.inFlight.delete(name);
+    }
+  }
+}
+
+function takenError(field: 'username' | 'email'): Conflict {
+  return new Conflict(
+    field === 'email' ? 'email is already used by another HAT' : 'username is already taken',
+    field,
+    'Duplicate Signup',
+  );
+}

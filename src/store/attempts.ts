@@ -1,0 +1,29 @@
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import type { AttemptCounter } from './ports.js';
+
+/** Adapts a rate-limiter-flexible limiter, whatever store it counts in, to the AttemptCounter port. */
+export function attemptCounter(limiter: {
+  get(key: string): Promise<RateLimiterRes | null>;
+  consume(key: string, points?: number): Promise<RateLimiterRes>;
+  delete(key: string): Promise<boolean>;
+}): AttemptCounter {
+  const view = (res: RateLimiterRes) => ({ consumed: res.consumedPoints, msBeforeNext: res.msBeforeNext });
+  return {
+    async peek(key) {
+      const res = await limiter.get(key);
+      return res ? view(res) : null;
+    },
+    async hit(key) {
+      try {
+        return view(await limiter.consume(key, 1));
+      } catch (err) {
+        // Over the limit the library rejects with the same result object; the count still rose.
+        if (err instanceof RateLimiterRes) return view(err);
+        throw err;
+      }
+    },
+    async reset(key) {
+      await limiter.delete(key);
+    },
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * The store's ports: the only way services reach persistent state.
+ * Two adapters implement them (`sqlite.ts`, the embedded default, and `mongo.ts`), and one
+ * contract suite (`test/store-contract.ts`) holds both to the same behaviour.
+ *
+ * Rules every adapter keeps:
+ * - uniqueness (HAT names, owner emails, application ids) is enforced by the database's own
+ *   unique indexes and reported as `UniqueViolation(field)`, never by a look-up first;
+ * - every operation that changes what a token or session may do (password, disabling, grants,
+ *   approvals, keys) bumps the HAT's `revision` in the same atomic write, so caches can tell
+ *   that they are stale;
+ * - record data is opaque JSON text: it is stored and returned byte for byte, never used as a query.
+ */
+
+export interface HatRecord {
+  /** Lower-case HAT name, the primary key. */
+  name: string;
+  ownerId: string;
+  /** Lower-cased owner email, unique across the cluster. */
+  email: string;
+  fullName: string;
+  passwordHash: string;
+  disabled: boolean;
+  /** Owner tokens issued (iat, seconds) before this are refused: set by a password change. */
+  tokensNotBefore: number;
+  /** Bumped by every change that can invalidate a token or a session. */
+  revision: number;
+  createdAt: Date;
+}
+
+export interface KeyRecord {
+  kid: string;
+  hat: string;
+  /** SPKI PEM. */
+  publicPem: string;
+  /** The PKCS#8 private key, encrypted (see services/keys.ts); opaque to the store. */
+  privateKeyEnc: string;
+  createdAt: Date;
+}
+
+export interface SessionRecord {
+  id: string;
+  /** The HAT the session belongs to, or '' for the cluster's own pages. */
+  hat: string;
+  data: Record<string, unknown>;
+  expiresAt: Date;
+}
+
+export type ActivityType =
+  | 'login'
+  | 'login_failed'
+  | 'login_throttled'
+  | 'approval'
+  | 'denial'
+  | 'revocation'
+  | 'application_enabled'
+  | 'application_disabled'
+  | 'password_changed'
+  | 'logout';
+
+export interface ActivityEntry {
+  id: string;
+  hat: string;
+  at: Date;
+  type: ActivityType;
+  /** How it happened: `api` (/users/access_token), `hatlogin`, `dashboard`. */
+  via: string;
+  /** The service's name or application id, when there is one. */
+  service?: string;
+  /** The host the person was (or would have been) sent to. */
+  redirectHost?: string;
+  clientIp?: string;
+  detail?: string;
+}
+
+export type Access = 'read' | 'write';
+
+export interface Permission {
+  namespace: string;
+  access: Access;
+}
+
+/** An approved service, registered on the cluster (SPEC 9). */
+export interface ApplicationRecord {
+  id: string;
+  name: string;
+  description: string;
+  homepage: string;
+  version: string;
+  redirectUris: string[];
+  permissions: Permission[];
+  createdAt: Date;
+}
+
+/** An application's status on one HAT: what the owner consented to. */
+export interface GrantRecord {
+  hat: string;
+  applicationId: string;
+  enabled: boolean;
+  /** Exactly the permissions the owner consented to (a snapshot, not the live registration). */
+  permissions: Permission[];
+  /** The application version consented to. */
+  version: string;
+  /** Tokens issued (iat, seconds) before the latest enabling are refused. */
+  tokensNotBefore: number;
+  updatedAt: Date;
+  lastUsedAt: Date | null;
+}
+
+/** A generic service the owner approved: `name` at `origin` may learn that they own the HAT. */
+export interface ApprovalRecord {
+  id: string;
+  hat: string;
+  name: string;
+  origin: string;
+  /** Tokens issued (iat, seconds) before this approval are refused. */
+  tokensNotBefore: number;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export interface DataRecord {
+  recordId: string;
+  /** `<namespace>/<endpoint>` */
+  endpoint: string;
+  /** The record's JSON text, exactly as it will be returned. */
+  json: string;
+  createdAt: Date;
+}
+
+export interface ReadOptions {
+  /** A dotted field path inside the record data, already checked by the service. */
+  orderBy?: string;
+  ordering: 'ascending' | 'descending';
+  skip: number;
+  take: number;
+}
+
+/** A counter of attempts shared by every process on the same store (rate-limiter-flexible). */
+export interface AttemptCounter {
+  /** Remaining budget and when the window ends, without counting anything. */
+  peek(key: string): Promise<{ consumed: number; msBeforeNext: number } | null>;
+  /** Count one attempt; returns the new total and when the window ends. */
+  hit(key: string): Promise<{ consumed: number; msBeforeNext: number }>;
+  reset(key: string): Promise<void>;
+}
+
+export interface HatStore {
+  /** Creates the HAT with its first key in one atomic write: either both exist or neither. */
+  create(hat: HatRecord, key: KeyRecord): Promise<void>;
+  find(name: string): Promise<HatRecord | null>;
+  findByEmail(email: string): Promise<HatRecord | null>;
+  /** Cheap: only the revision, for cache freshness checks. Null when the HAT does not exist. */
+  revision(name: string): Promise<number | null>;
+  setPassword(name: string, passwordHash: string, tokensNotBefore: number): Promise<void>;
+  setDisabled(name: string, disabled: boolean): Promise<void>;
+  count(): Promise<number>;
+}
+
+export interface KeyStore {
+  /** Newest first. */
+  list(hat: string): Promise<KeyRecord[]>;
+  add(key: KeyRecord): Promise<void>;
+}
+
+export interface SessionStore {
+  get(id: string): Promise<SessionRecord | null>;
+  set(session: SessionRecord): Promise<void>;
+  destroy(id: string): Promise<void>;
+  /** Ends every session of the HAT (password change). */
+  destroyForHat(hat: string): Promise<number>;
+}
+
+export interface ActivityStore {
+  append(entry: ActivityEntry): Promise<void>;
+  /** Newest first. */
+  list(hat: string, options: { skip: number; take: number }): Promise<ActivityEntry[]>;
+  count(hat: string): Promise<number>;
+}
+
+export interface ApplicationStore {
+  create(app: ApplicationRecord): Promise<void>;
+  /** Replaces an existing registration (same id); returns false when there is none. */
+  update(app: ApplicationRecord): Promise<boolean>;
+  get(id: string): Promise<ApplicationRecord | null>;
+  list(): Promise<ApplicationRecord[]>;
+  remove(id: string): Promise<boolean>;
+}
+
+export interface GrantStore {
+  get(hat: string, applicationId: string): Promise<GrantRecord | null>;
+  list(hat: string): Promise<GrantRecord[]>;
+  /** Creates or replaces the grant and bumps the HAT's revision. */
+  put(grant: GrantRecord): Promise<void>;
+  touch(hat: string, applicationId: string, at: Date): Promise<void>;
+  /** Removes the application's grants on every HAT (it left the registry); bumps those HATs' revisions. */
+  removeForApplication(applicationId: string): Promise<number>;
+}
+
+export interface ApprovalStore {
+  find(hat: string, name: string, origin: string): Promise<ApprovalRecord | null>;
+  get(hat: string, id: string): Promise<ApprovalRecord | null>;
+  list(hat: string): Promise<ApprovalRecord[]>;
+  /** Creates or replaces the approval for (hat, name, origin); bumps the HAT's revision. */
+  put(approval: ApprovalRecord): Promise<void>;
+  /** Removes it and bumps the HAT's revision. */
+  remove(hat: string, id: string): Promise<boolean>;
+  touch(hat: string, id: string, at: Date): Promise<void>;
+}
+
+export interface RecordStore {
+  /** All or nothing. */
+  insert(hat: string, records: DataRecord[]): Promise<void>;
+  read(hat: string, endpoint: string, options: ReadOptions): Promise<DataRecord[]>;
+  /** Removes every record of the endpoint; returns how many. */
+  clear(hat: string, endpoint: string): Promise<number>;
+  get(hat: string, recordIds: string[]): Promise<DataRecord[]>;
+  /** Removes exactly these records (all or nothing); returns how many. */
+  remove(hat: string, recordIds: string[]): Promise<number>;
+  /** `{namespace: [endpoint, …]}` of every endpoint that holds records. */
+  sources(hat: string): Promise<Record<string, string[]>>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'mongodb';
+  readonly hats: HatStore;
+  readonly keys: KeyStore;
+  readonly sessions: SessionStore;
+  readonly activity: ActivityStore;
+  readonly applications: ApplicationStore;
+  readonly grants: GrantStore;
+  readonly approvals: ApprovalStore;
+  readonly records: RecordStore;
+  /** An attempt counter over a window of `windowSeconds`, kept in this store. */
+  attempts(name: string, windowSeconds: number, limit: number): AttemptCounter;
+  /** Resolves when the datastore answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
