@@ -69,7 +69,9 @@ function staticFiles() {
 
 export function createApp(services: Services): Koa<AppState> {
   const { config, log } = services;
-  const app = new Koa<AppState>({ proxy: config.trustProxy });
+  // Behind a trusted proxy only the address it appended counts: earlier X-Forwarded-For entries
+  // are whatever the client wrote, and the login throttle keys on this address.
+  const app = new Koa<AppState>({ proxy: config.trustProxy, maxIpsCount: 1 });
   app.silent = true;
 
   const routers = { cluster: clusterRouter(services), hat: hatRouter(services) };
