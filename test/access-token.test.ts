@@ -79,7 +79,8 @@ describe('GET /users/access_token (SPEC 5)', () => {
   });
 
   it('answers 401 "Credentials required" when a header is missing', async () => {
-    for (const headers of [{}, { username: 'alice' }, { password: STRONG_PASSWORD }, { username: '', password: '' }]) {
+    const incomplete: Record<string, string>[] = [{}, { username: 'alice' }, { password: STRONG_PASSWORD }, { username: '', password: '' }];
+    for (const headers of incomplete) {
       const reply = await login('alice', headers);
       assert.equal(reply.status, 401, JSON.stringify(headers));
       assert.equal(reply.json().message, 'Credentials required');
