@@ -12,6 +12,7 @@ import { errorResponder, MethodNotAllowed } from './errors.js';
 import { requestLog } from './logging.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
+import { landingRoutes } from './routes/landing.js';
 import { signupRoutes } from './routes/signup.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { securityHeaders } from './security.js';
@@ -28,6 +29,7 @@ function clusterRouter(services: Services): AppRouter {
   const router: AppRouter = new Router();
   healthRoutes(router, services);
   signupRoutes(router, services);
+  landingRoutes(router, services);
   return router;
 }
 

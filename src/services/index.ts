@@ -5,6 +5,7 @@ import { ActivityLog } from './activity.js';
 import { Authenticator } from './authentication.js';
 import { HatDirectory } from './hats.js';
 import { KeyRing, KeyVault } from './keys.js';
+import { HatLocator } from './locator.js';
 import { Owners } from './owners.js';
 import { PasswordHasher } from './passwords.js';
 import { Signup } from './signup.js';
@@ -28,6 +29,8 @@ export interface Services {
   owners: Owners;
   signup: Signup;
   activity: ActivityLog;
+  /** "Go to my HAT" on the landing page. */
+  locator: HatLocator;
 }
 
 export function createServices(config: Config, store: Store, log: Logger): Services {
@@ -51,5 +54,6 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     owners: new Owners(store, hats, hasher, throttle, activity, tokens),
     signup: new Signup(config, store, hasher, vault),
     activity,
+    locator: new HatLocator(config, hats),
   };
 }
