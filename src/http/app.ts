@@ -98,6 +98,13 @@ export function createApp(services: Services): Koa<AppState> {
   return app;
 }
 
+/** 405 with the router's Allow header (its `throw` option would drop that header). */
 function allowed(router: AppRouter) {
-  return router.allowedMethods({ throw: true, methodNotAllowed: () => new MethodNotAllowed() });
+  const methods = router.allowedMethods();
+  return async function methodNotAllowed(ctx: AppContext, next: Next): Promise<void> {
+    await methods(ctx as never, next);
+    if (ctx.status === 405 && ctx.body == null) {
+      throw new MethodNotAllowed(`${ctx.method} is not allowed here; use ${ctx.response.get('Allow')}`);
+    }
+  };
 }

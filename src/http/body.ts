@@ -10,6 +10,10 @@ async function readText(ctx: AppContext, limit: number): Promise<string> {
   try {
     return await getRawBody(ctx.req, { limit, encoding: 'utf8', length: ctx.get('Content-Length') || undefined });
   } catch (err) {
+    // The rest of the body is still on the wire: keeping the connection alive would leave the
+    // next request behind it (or leave the socket stuck on a paused stream), so close it after
+    // the answer.
+    ctx.set('Connection', 'close');
     const type = (err as { type?: string }).type;
     if (type === 'entity.too.large') throw new PayloadTooLarge(`The body must be at most ${limit} bytes`);
     if (type === 'request.size.invalid') throw new InvalidInput('The body is shorter than its Content-Length');

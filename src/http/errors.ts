@@ -55,8 +55,12 @@ export function errorResponder(log: Logger) {
   return async function respondToErrors(ctx: AppContext, next: Next): Promise<void> {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
+      if (ctx.status === 404 && ctx.body == null) {
         await answer(ctx, { status: 404, message: 'Not Found', cause: `Nothing at ${ctx.method} ${ctx.path}` });
+      } else if (ctx.status >= 400 && ctx.body == null) {
+        // A status set without a body (the router's 501 for an unknown method) still gets SPEC 3.
+        const title = httpTitle(ctx.status);
+        await answer(ctx, { status: ctx.status, message: title, cause: `${title}: ${ctx.method} ${ctx.path}` });
       }
     } catch (err) {
       const known = toAnswer(err);
@@ -107,6 +111,7 @@ function httpTitle(status: number): string {
     415: 'Unsupported Media Type',
     429: 'Too Many Requests',
     431: 'Request Header Fields Too Large',
+    501: 'Not Implemented',
   };
   return titles[status] ?? 'Bad Request';
 }
