@@ -23,8 +23,17 @@ export function authenticate(services: Services) {
     }
     const username = queryValue(ctx, 'username');
     const pass = queryValue(ctx, 'pass');
-    if (services.config.allowQueryCredentials && username && pass) {
-      await services.owners.login(hat, username, pass, { clientIp: ctx.ip, via: 'api' });
+    if (username && pass) {
+      if (!services.config.allowQueryCredentials) {
+        throw new NotAuthenticated('The username and pass query parameters are not accepted on this server; send a token');
+      }
+      try {
+        await services.owners.login(hat, username, pass, { clientIp: ctx.ip, via: 'api' });
+      } catch (err) {
+        // Same title as every other refused credential on an API call (SPEC 5).
+        if (err instanceof NotAuthenticated) throw new NotAuthenticated(err.detail);
+        throw err;
+      }
       ctx.state.principal = services.auth.ownerByPassword(hat);
       return next();
     }

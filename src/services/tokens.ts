@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { hatAddress, type Config } from '../config.js';
 import { NotAuthenticated } from '../errors.js';
 import type { HatRecord } from '../store/ports.js';
@@ -88,7 +88,7 @@ export class Tokens {
     if (header.alg !== 'RS256') throw new NotAuthenticated(`The token's algorithm ${String(header.alg)} is not accepted; only RS256 is`);
     const keys = await this.keyring.keys(hat.name, hat.revision);
     const key = header.kid === undefined ? keys[0] : keys.find((k) => k.kid === header.kid);
-    if (!key) throw new NotAuthenticated("The token was not signed by this HAT's key");
+    if (!key) throw new NotAuthenticated("The token was signed with a key (kid) that is not one of this HAT's keys");
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, key.publicKey, {
@@ -98,6 +98,12 @@ export class Tokens {
         clockTolerance: CLOCK_SKEW_SECONDS,
       }));
     } catch (err) {
+      // A bad signature on a token that names another issuer is, most likely, another HAT's
+      // token presented here: say so, rather than suggest that it was altered. (The claim is
+      // unverified, so it only shapes the message, never the decision.)
+      if (err instanceof errors.JWSSignatureVerificationFailed && unverifiedIssuer(token) !== this.issuer(hat.name)) {
+        throw new NotAuthenticated("The token names another issuer and is not signed with this HAT's key");
+      }
       throw new NotAuthenticated(verificationCause(err));
     }
     const claims = payload as TokenClaims;
@@ -110,9 +116,17 @@ export class Tokens {
   }
 }
 
+function unverifiedIssuer(token: string): unknown {
+  try {
+    return decodeJwt(token).iss;
+  } catch {
+    return undefined;
+  }
+}
+
 function verificationCause(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'The token has expired';
-  if (err instanceof errors.JWSSignatureVerificationFailed) return "The token's signature is not valid";
+  if (err instanceof errors.JWSSignatureVerificationFailed) return "The token's signature is not valid: it was altered or signed with another key";
   if (err instanceof errors.JOSEAlgNotAllowed) return "The token's algorithm is not accepted; only RS256 is";
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'iss') return 'The token was issued by another HAT';
