@@ -10,6 +10,7 @@ import type { Services } from '../services/index.js';
 import type { AppContext, AppRouter, AppState } from './context.js';
 import { errorResponder, MethodNotAllowed } from './errors.js';
 import { requestLog } from './logging.js';
+import { hatloginRoutes } from './routes/hatlogin.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { landingRoutes } from './routes/landing.js';
@@ -39,6 +40,7 @@ function hatRouter(services: Services): AppRouter {
   healthRoutes(router, services);
   keyRoutes(router, services);
   tokenRoutes(router, services);
+  hatloginRoutes(router, services);
   return router;
 }
 

@@ -3,6 +3,8 @@ import type { Logger } from '../log.js';
 import type { SessionStore, Store } from '../store/ports.js';
 import { ActivityLog } from './activity.js';
 import { Authenticator } from './authentication.js';
+import { Approvals } from './approvals.js';
+import { HatLogin } from './hatlogin.js';
 import { HatDirectory } from './hats.js';
 import { KeyRing, KeyVault } from './keys.js';
 import { HatLocator } from './locator.js';
@@ -31,6 +33,10 @@ export interface Services {
   activity: ActivityLog;
   /** "Go to my HAT" on the landing page. */
   locator: HatLocator;
+  /** The "Log in with HAT" flow (SPEC 6). */
+  hatlogin: HatLogin;
+  /** The generic services an owner approved, for the dashboard. */
+  approvals: Approvals;
 }
 
 export function createServices(config: Config, store: Store, log: Logger): Services {
@@ -55,5 +61,7 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     signup: new Signup(config, store, hasher, vault),
     activity,
     locator: new HatLocator(config, hats),
+    hatlogin: new HatLogin(store, hats, tokens, activity),
+    approvals: new Approvals(store, hats, activity),
   };
 }

@@ -1,0 +1,60 @@
+import type { Services } from '../services/index.js';
+import type { Attempt } from '../services/owners.js';
+import { hatOf, type AppContext } from './context.js';
+import { csrfToken } from './session.js';
+
+/** What the browser session holds once the owner logged in. */
+interface OwnerSession {
+  owner?: boolean;
+  /** Milliseconds since the epoch. */
+  loggedInAt?: number;
+  csrfSecret?: string;
+  [key: string]: unknown;
+}
+
+interface LiveSession extends OwnerSession {
+  regenerate(): Promise<void> | undefined;
+  toJSON(): Record<string, unknown>;
+}
+
+function sessionOf(ctx: AppContext): LiveSession {
+  const session = ctx.session as unknown as LiveSession | null;
+  if (!session) throw new Error('browser-login needs the session middleware');
+  return session;
+}
+
+/**
+ * Logs the owner of this request's HAT in with `password` (the page's own login form).
+ * Throws NotAuthenticated (wrong password, 401) or TooManyAttempts (429) from `owners.login`,
+ * which also counts the attempt and writes it to the activity log.
+ *
+ * On success the session starts over under a new identifier (so an identifier planted before
+ * login is worthless) holding only `owner`, `loggedInAt` and a fresh CSRF secret: pages rendered
+ * before the login cannot post forms after it. Call `csrfToken(ctx)` again for the next page.
+ */
+export async function logIn(
+  ctx: AppContext,
+  services: Services,
+  password: string,
+  attempt: Omit<Attempt, 'clientIp'>,
+): Promise<void> {
+  const hat = hatOf(ctx);
+  await services.owners.login(hat, hat.name, password, { clientIp: ctx.ip, ...attempt });
+  const session = sessionOf(ctx);
+  for (const key of Object.keys(session.toJSON())) delete session[key];
+  session.owner = true;
+  session.loggedInAt = Date.now();
+  csrfToken(ctx);
+  await session.regenerate();
+}
+
+/** Ends the session for real: it is removed from the store, so a replayed cookie finds nothing. */
+export function logOut(ctx: AppContext): void {
+  ctx.session = null;
+}
+
+/** True when this browser's session is logged in as the owner of this request's HAT. */
+export function isLoggedIn(ctx: AppContext): boolean {
+  const session = ctx.session as unknown as OwnerSession | null;
+  return session?.owner === true;
+}

@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidInput } from '../errors.js';
+import type { ApplicationRecord, HatRecord, Permission, Store } from '../store/ports.js';
+import type { ActivityLog } from './activity.js';
+import type { HatDirectory } from './hats.js';
+import type { Tokens } from './tokens.js';
+
+/** SPEC 6.1 limits. */
+export const MAX_REDIRECT_LENGTH = 2048;
+export const MAX_NAME_LENGTH = 100;
+
+/** The host a person will be sent to, split so that a page can make its registrable domain prominent. */
+export interface DisplayHost {
+  /** `login.` in `login.example.com`; empty when the whole host is shown as one. */
+  prefix: string;
+  /** `example.com`; the whole host name for IP addresses and *.localhost. */
+  domain: string;
+  /** `:8443` when the redirect names a port, else empty. */
+  port: string;
+}
+
+/** A service's `/hatlogin` request once its `name` and `redirect` passed SPEC 6.1-6.2. */
+export interface ServiceRequest {
+  /** The name as given (generic), or the application id (approved). */
+  name: string;
+  /** The redirect as validated: absolute, normalised by the URL parser. */
+  redirect: string;
+  /** `host[:port]` of the redirect. */
+  host: string;
+  /** `scheme://host[:port]`: what a generic approval is remembered for. */
+  origin: string;
+  display: DisplayHost;
+  /** The redirect without any `token` parameter: the `resource` claim of the token. */
+  resource: string;
+  /** Set when `name` is a registered application whose redirect URL this is. */
+  application: ApplicationRecord | null;
+}
+
+/** Who is acting, for the activity log. */
+export interface Actor {
+  clientIp: string;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function refuse(detail: string, field: 'name' | 'redirect'): never {
+  throw new InvalidInput(detail, field, 'Invalid login request');
+}
+
+/**
+ * SPEC 6.1 for `name`: 1 to 100 printable characters. Control, format (bidi overrides, zero-width),
+ * private-use and unassigned characters are refused: they could make the page show something
+ * other than what the service sent.
+ */
+export function parseName(raw: unknown): string {
+  if (Array.isArray(raw)) refuse('The service gave its name more than once', 'name');
+  if (typeof raw !== 'string' || raw.trim() === '') refuse('The service gave no name', 'name');
+  const length = [...raw].length;
+  if (length > MAX_NAME_LENGTH) refuse(`The service's name must be at most ${MAX_NAME_LENGTH} characters`, 'name');
+  if (/[\p{C}\p{Zl}\p{Zp}]/u.test(raw)) refuse("The service's name contains characters that cannot be shown", 'name');
+  return raw;
+}
+
+/**
+ * SPEC 6.1 for `redirect`. Beyond the letter of the rule, anything a browser's lenient URL parser
+ * would quietly repair is refused rather than repaired: whitespace, backslashes, a scheme without
+ * `//`, an `@` or `%` in the host part. A redirect that needs repairing is not one a real service sent.
+ */
+export function parseRedirect(raw: unknown): URL {
+  if (Array.isArray(raw)) refuse('The service gave its redirect URL more than once', 'redirect');
+  if (typeof raw !== 'string' || raw === '') refuse('The service gave no redirect URL', 'redirect');
+  if (raw.length > MAX_REDIRECT_LENGTH) refuse(`The redirect URL must be at most ${MAX_REDIRECT_LENGTH} characters`, 'redirect');
+  if (/[\s\p{C}\\]/u.test(raw)) refuse('The redirect URL contains spaces, control characters or backslashes', 'redirect');
+  const scheme = /^(https?):\/\/([^/?#]*)/i.exec(raw);
+  if (!scheme) refuse('The redirect URL must be an absolute https:// URL', 'redirect');
+  const authority = scheme[2] ?? '';
+  if (authority.includes('@')) refuse('The redirect URL must not contain a user name or password', 'redirect');
+  if (authority.includes('%')) refuse("The redirect URL's host must not be percent-encoded", 'redirect');
+  if (raw.includes('#')) refuse('The redirect URL must not contain a fragment (#…)', 'redirect');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    refuse('The redirect URL is not a valid URL', 'redirect');
+  }
+  if (!url.hostname) refuse('The redirect URL has no host', 'redirect');
+  if (url.username || url.password) refuse('The redirect URL must not contain a user name or password', 'redirect');
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    refuse('The redirect URL must use https (plain http is only allowed for localhost)', 'redirect');
+  }
+  if (url.href.length > MAX_REDIRECT_LENGTH) refuse(`The redirect URL must be at most ${MAX_REDIRECT_LENGTH} characters`, 'redirect');
+  return url;
+}
+
+function isLoopback(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost');
+}
+
+/**
+ * Common public suffixes of two labels. Deliberately short: a full Public Suffix List is a
+ * dependency to keep fresh, and "the last two labels, or three after one of these" shows the
+ * part of the host that a person should check for every site they are likely to meet.
+ */
+const MULTI_PART_SUFFIXES = new Set([
+  'co.uk', 'org.uk', 'ac.uk', 'gov.uk', 'me.uk', 'ltd.uk', 'plc.uk', 'net.uk',
+  'com.au', 'net.au', 'org.au', 'edu.au', 'gov.au',
+  'co.nz', 'org.nz', 'co.jp', 'ne.jp', 'or.jp', 'co.kr', 'co.in', 'co.za', 'co.il',
+  'com.br', 'com.cn', 'com.mx', 'com.tr', 'com.sg', 'com.hk', 'com.tw', 'com.ar',
+  'github.io', 'gitlab.io', 'herokuapp.com', 'netlify.app', 'vercel.app', 'pages.dev', 'appspot.com',
+]);
+
+/** Splits a host name into a prefix and its registrable domain, for display only. */
+export function displayHost(url: URL): DisplayHost {
+  const hostname = url.hostname;
+  const port = url.port ? `:${url.port}` : '';
+  const isIp = hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
+  if (isIp || isLoopback(hostname)) return { prefix: '', domain: hostname, port };
+  const labels = hostname.split('.');
+  const lastTwo = labels.slice(-2).join('.');
+  const keep = labels.length >= 3 && MULTI_PART_SUFFIXES.has(lastTwo) ? 3 : 2;
+  const domain = labels.slice(-keep).join('.');
+  const prefix = labels.length > keep ? labels.slice(0, -keep).join('.') + '.' : '';
+  return { prefix, domain, port };
+}
+
+/** The query's `name=value` pieces without the ones named `names`, as they were written. */
+function queryWithout(url: URL, names: string[]): string[] {
+  return url.search
+    .slice(1)
+    .split('&')
+    .filter((piece) => {
+      if (piece === '') return false;
+      const key = piece.split('=', 1)[0] ?? '';
+      let decoded = key;
+      try {
+        decoded = decodeURIComponent(key.replace(/\+/g, ' '));
+      } catch {
+        // A malformed key is kept as it was: it cannot be one of ours.
+      }
+      return !names.includes(decoded);
+    });
+}
+
+/**
+ * `redirect` with `params` put last in its query, replacing any of the same names and dropping
+ * those named in `drop`; every other parameter is kept byte for byte.
+ */
+export function withParams(redirect: string, params: Record<string, string>, drop: string[] = []): string {
+  const url = new URL(redirect);
+  const kept = queryWithout(url, [...Object.keys(params), ...drop]);
+  const added = Object.entries(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
+  return `${url.origin}${url.pathname}?${[...kept, ...added].join('&')}`;
+}
+
+/** The redirect as the token's `resource`: without a `token` parameter. */
+export function resourceOf(url: URL): string {
+  const kept = queryWithout(url, ['token']);
+  return `${url.origin}${url.pathname}${kept.length ? `?${kept.join('&')}` : ''}`;
+}
+
+/** SPEC 6.2: an application's redirect must be one of its own, compared without the query string. */
+function withoutQuery(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+function matchesRegistered(app: ApplicationRecord, redirect: URL): boolean {
+  const target = withoutQuery(redirect);
+  return app.redirectUris.some((uri) => {
+    try {
+      return withoutQuery(new URL(uri)) === target;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function permissionKey(p: Permission): string {
+  return `${p.namespace}\u0000${p.access}`;
+}
+
+/** True when both lists hold the same permissions, whatever their order. */
+export function samePermissions(a: Permission[], b: Permission[]): boolean {
+  const left = new Set(a.map(permissionKey));
+  const right = new Set(b.map(permissionKey));
+  return left.size === right.size && [...left].every((k) => right.has(k));
+}
+
+/**
+ * The "Log in with HAT" flow's decisions (SPEC 6): which requests are acceptable, whether the
+ * owner approved this service before, and what approving or denying it does — the token, the
+ * remembered approval or application grant, the activity log, and where the browser goes next.
+ */
+export class HatLogin {
+  constructor(
+    private readonly store: Store,
+    private readonly directory: HatDirectory,
+    private readonly tokens: Tokens,
+    private readonly activity: ActivityLog,
+  ) {}
+
+  /** Validates `name` and `redirect` (SPEC 6.1-6.2); throws InvalidInput (400) otherwise. */
+  async parse(input: { name?: unknown; redirect?: unknown }): Promise<ServiceRequest> {
+    const name = parseName(input.name);
+    const url = parseRedirect(input.redirect);
+    const application = await this.applicationNamed(name);
+    if (application && !matchesRegistered(application, url)) {
+      refuse(`${url.host} is not one of the registered addresses of the application "${application.id}"`, 'redirect');
+    }
+    return {
+      name: application ? application.id : name,
+      redirect: url.href,
+      host: url.host,
+      origin: url.origin,
+      display: displayHost(url),
+      resource: resourceOf(url),
+      application,
+    };
+  }
+
+  /**
+   * When the owner approved this service before (SPEC 6.6), approves it again on their behalf
+   * and returns where to send the browser; null when they must be asked. An application counts
+   * as approved only while it is enabled with exactly the permissions it now declares.
+   */
+  async approveIfRemembered(hat: HatRecord, request: ServiceRequest, actor: Actor): Promise<string | null> {
+    if (request.application) {
+      const grant = await this.store.grants.get(hat.name, request.application.id);
+      if (!grant?.enabled || !samePermissions(grant.permissions, request.application.permissions)) return null;
+      await this.store.grants.touch(hat.name, request.application.id, new Date());
+      return this.finish(hat, request, actor, 'remembered');
+    }
+    const approval = await this.store.approvals.find(hat.name, request.name, request.origin);
+    if (!approval) return null;
+    await this.store.approvals.touch(hat.name, approval.id, new Date());
+    return this.finish(hat, request, actor, 'remembered');
+  }
+
+  /**
+   * The owner approved (SPEC 6.5). A generic service is remembered for its name and origin; an
+   * application is enabled with a snapshot of exactly the permissions the page showed, and its
+   * tokens from before this consent stop working.
+   */
+  async approve(hat: HatRecord, request: ServiceRequest, actor: Actor): Promise<string> {
+    const now = new Date();
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const app = request.application;
+    if (app) {
+      await this.store.grants.put({
+        hat: hat.name,
+        applicationId: app.id,
+        enabled: true,
+        permissions: app.permissions.map((p) => ({ namespace: p.namespace, access: p.access })),
+        version: app.version,
+        tokensNotBefore: nowSeconds,
+        updatedAt: now,
+        lastUsedAt: now,
+      });
+    } else {
+      const existing = await this.store.approvals.find(hat.name, request.name, request.origin);
+      if (existing) await this.store.approvals.touch(hat.name, existing.id, now);
+      else {
+        await this.store.approvals.put({
+          id: randomUUID(),
+          hat: hat.name,
+          name: request.name,
+          origin: request.origin,
+          tokensNotBefore: nowSeconds,
+          createdAt: now,
+          lastUsedAt: now,
+        });
+      }
+    }
+    // The grant or approval changed the HAT's revision: let this process see it at once.
+    this.directory.forget(hat.name);
+    return this.finish(hat, request, actor, app ? 'application enabled' : 'approved');
+  }
+
+  /** The owner said no (SPEC 6.5): nothing is remembered, the service learns `access_denied`. */
+  async deny(hat: HatRecord, request: ServiceRequest, actor: Actor): Promise<string> {
+    await this.activity.record({ hat: hat.name, type: 'denial', ...this.logFields(request, actor) });
+    // A stale `token` parameter must not look like a successful login.
+    return withParams(request.redirect, { error: 'access_denied' }, ['token']);
+  }
+
+  private async finish(hat: HatRecord, request: ServiceRequest, actor: Actor, detail: string): Promise<string> {
+    const issued = request.application
+      ? await this.tokens.application(hat, request.application, request.resource)
+      : await this.tokens.validate(hat, request.name, request.resource);
+    await this.activity.record({ hat: hat.name, type: 'approval', ...this.logFields(request, actor), detail });
+    return withParams(request.redirect, { token: issued.token });
+  }
+
+  private logFields(request: ServiceRequest, actor: Actor) {
+    return { via: 'hatlogin', service: request.name, redirectHost: request.host, clientIp: actor.clientIp };
+  }
+
+  /** The registered application a `name` refers to; ids are matched case-insensitively so none can be borrowed. */
+  private async applicationNamed(name: string): Promise<ApplicationRecord | null> {
+    if (name.length > 200) return null;
+    const exact = await this.store.applications.get(name);
+    if (exact) return exact;
+    const lower = name.toLowerCase();
+    return lower === name ? null : this.store.applications.get(lower);
+  }
+}
