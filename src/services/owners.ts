@@ -67,7 +67,12 @@ export class Owners {
   async changePassword(hat: HatRecord, oldPassword: string, newPassword: string, attempt: Attempt): Promise<IssuedToken> {
     if (!oldPassword) throw new NotAllowed('Old password missing', 'Invalid password');
     await this.throttle.check(hat.name, attempt.clientIp);
-    if (!(await this.hasher.verify(oldPassword.slice(0, MAX_PASSWORD_LENGTH), hat.passwordHash))) {
+    // Like login: an over-long password is wrong, never cut down to a prefix that might match.
+    const oldOk =
+      oldPassword.length <= MAX_PASSWORD_LENGTH
+        ? await this.hasher.verify(oldPassword, hat.passwordHash)
+        : await this.hasher.verifyNothing(oldPassword.slice(0, MAX_PASSWORD_LENGTH));
+    if (!oldOk) {
       await this.throttle.failed(hat.name, attempt.clientIp);
       await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt), detail: 'password change' });
       throw new NotAllowed('Old password invalid', 'Invalid password');
