@@ -1,6 +1,6 @@
 import type { Next } from 'koa';
 import { hatAddress, type Config } from '../config.js';
-import { NotFound } from '../errors.js';
+import { InvalidInput, NotFound } from '../errors.js';
 import type { HatDirectory } from '../services/hats.js';
 import type { AppContext } from './context.js';
 
@@ -14,6 +14,9 @@ export function tenancy(config: Config, hats: HatDirectory) {
   const clusterHosts = new Set([config.hatDomain, 'localhost', '127.0.0.1', '[::1]']);
   return async function bindTenant(ctx: AppContext, next: Next): Promise<void> {
     const host = ctx.hostname.toLowerCase().replace(/\.$/, '');
+    if (!host) throw new InvalidInput('The request has no Host header, and only the Host says which HAT is meant', 'Host');
+    // Two Host headers could be read differently by a proxy in front and by us: refuse, never guess.
+    if (hostHeaders(ctx) > 1) throw new InvalidInput('The request has more than one Host header', 'Host');
     if (clusterHosts.has(host)) {
       ctx.state.tenant = { kind: 'cluster' };
       return next();
@@ -24,4 +27,11 @@ export function tenancy(config: Config, hats: HatDirectory) {
     ctx.state.tenant = { kind: 'hat', hat, address: hatAddress(config, hat.name) };
     return next();
   };
+}
+
+function hostHeaders(ctx: AppContext): number {
+  const raw = ctx.req.rawHeaders;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') count++;
+  return count;
 }
