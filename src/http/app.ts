@@ -11,6 +11,9 @@ import type { AppContext, AppRouter, AppState } from './context.js';
 import { errorResponder, MethodNotAllowed } from './errors.js';
 import { requestLog } from './logging.js';
 import { hatloginRoutes } from './routes/hatlogin.js';
+import { adminRoutes } from './routes/admin.js';
+import { applicationRoutes } from './routes/applications.js';
+import { dataRoutes } from './routes/data.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { landingRoutes } from './routes/landing.js';
@@ -31,6 +34,7 @@ function clusterRouter(services: Services): AppRouter {
   healthRoutes(router, services);
   signupRoutes(router, services);
   landingRoutes(router, services);
+  adminRoutes(router, services);
   return router;
 }
 
@@ -41,6 +45,8 @@ function hatRouter(services: Services): AppRouter {
   keyRoutes(router, services);
   tokenRoutes(router, services);
   hatloginRoutes(router, services);
+  applicationRoutes(router, services);
+  dataRoutes(router, services);
   return router;
 }
 

@@ -2,14 +2,17 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { SessionStore, Store } from '../store/ports.js';
 import { ActivityLog } from './activity.js';
+import { ApplicationRegistry, HatApplications } from './applications.js';
 import { Authenticator } from './authentication.js';
 import { Approvals } from './approvals.js';
+import { DataService } from './data.js';
 import { HatLogin } from './hatlogin.js';
 import { HatDirectory } from './hats.js';
 import { KeyRing, KeyVault } from './keys.js';
 import { HatLocator } from './locator.js';
 import { Owners } from './owners.js';
 import { PasswordHasher } from './passwords.js';
+import { Permissions } from './permissions.js';
 import { Signup } from './signup.js';
 import { LoginThrottle } from './throttle.js';
 import { Tokens } from './tokens.js';
@@ -37,6 +40,12 @@ export interface Services {
   hatlogin: HatLogin;
   /** The generic services an owner approved, for the dashboard. */
   approvals: Approvals;
+  /** The cluster's application registry (admin API, `npm run apps`). */
+  registry: ApplicationRegistry;
+  /** Applications as one HAT's owner sees them: status, enable, disable, tokens. */
+  applications: HatApplications;
+  /** The data API (SPEC 8). */
+  data: DataService;
 }
 
 export function createServices(config: Config, store: Store, log: Logger): Services {
@@ -47,6 +56,9 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
   const hasher = new PasswordHasher(config.passwordHash);
   const activity = new ActivityLog(store);
   const throttle = new LoginThrottle(store);
+  const auth = new Authenticator(store, tokens);
+  const registry = new ApplicationRegistry(store, { freshnessMs: config.revisionCheckMs, forgetTokens: () => auth.forgetAll() });
+  const applications = new HatApplications(store, registry, hats, tokens, activity);
   return {
     config,
     log,
@@ -56,12 +68,15 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     hats,
     keys,
     tokens,
-    auth: new Authenticator(store, tokens),
+    auth,
     owners: new Owners(store, hats, hasher, throttle, activity, tokens),
     signup: new Signup(config, store, hasher, vault),
     activity,
     locator: new HatLocator(config, hats),
     hatlogin: new HatLogin(store, hats, tokens, activity),
     approvals: new Approvals(store, hats, activity),
+    registry,
+    applications,
+    data: new DataService(store, new Permissions(registry), (hat, id) => applications.noteUse(hat, id)),
   };
 }

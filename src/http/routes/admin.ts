@@ -1,0 +1,53 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Next } from 'koa';
+import { NotAuthenticated } from '../../errors.js';
+import type { Services } from '../../services/index.js';
+import { readJson } from '../body.js';
+import type { AppContext, AppRouter } from '../context.js';
+
+const BASE = '/api/admin/applications';
+
+/**
+ * `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time: both sides are hashed first,
+ * so neither the content nor the length of the token leaks through timing.
+ */
+function adminOnly(adminToken: string) {
+  const expected = createHash('sha256').update(adminToken).digest();
+  return async function requireAdmin(ctx: AppContext, next: Next): Promise<void> {
+    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(ctx.get('Authorization'));
+    const given = createHash('sha256').update(match?.[1] ?? '').digest();
+    if (!match || !timingSafeEqual(given, expected)) {
+      ctx.set('WWW-Authenticate', 'Bearer realm="hat-admin"');
+      throw new NotAuthenticated(
+        match ? 'The admin token is not valid' : 'This API needs Authorization: Bearer <ADMIN_TOKEN>',
+        'Not Authenticated',
+      );
+    }
+    return next();
+  };
+}
+
+/** The cluster's application registry (SPEC 9), for operators. POST creates, PUT replaces. */
+export function adminRoutes(router: AppRouter, services: Services): void {
+  const admin = adminOnly(services.config.adminToken);
+  const registry = services.registry;
+  const id = (ctx: AppContext) => String((ctx.params as Record<string, unknown>).id ?? '');
+
+  router.get(BASE, admin, async (ctx) => {
+    ctx.body = await registry.list();
+  });
+  router.post(BASE, admin, async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await registry.create(await readJson(ctx));
+  });
+  router.get(`${BASE}/:id`, admin, async (ctx) => {
+    ctx.body = await registry.get(id(ctx));
+  });
+  router.put(`${BASE}/:id`, admin, async (ctx) => {
+    ctx.body = await registry.replace(id(ctx), await readJson(ctx));
+  });
+  router.delete(`${BASE}/:id`, admin, async (ctx) => {
+    const { grantsRemoved } = await registry.remove(id(ctx));
+    ctx.body = { message: 'Application removed', id: id(ctx), grantsRemoved };
+  });
+}

@@ -1,0 +1,421 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation } from '../errors.js';
+import type { ApplicationRecord, GrantRecord, HatRecord, Permission, Store } from '../store/ports.js';
+import type { ActivityLog } from './activity.js';
+import type { HatDirectory } from './hats.js';
+import { covers, narrow, type DeclaredPermissions } from './permissions.js';
+import type { IssuedToken, Tokens } from './tokens.js';
+
+/*
+ * Approved applications (SPEC 1, 5 and 9): the cluster's registry, and each owner's consent.
+ *
+ * The registry is the operators' list of applications with their redirect URLs and the data
+ * permissions they ask for. A HAT's owner enables an application by consenting to exactly the
+ * permissions it declares at that moment; the consent is kept as a snapshot in the HAT's grant.
+ * When the registration later asks for more, nothing more is given: its tokens keep what the
+ * snapshot allows until the owner consents again. When it asks for less, the tokens lose the
+ * difference at once (see `narrow` in permissions.ts).
+ */
+
+export const APPLICATION_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
+export const NAMESPACE = /^[0-9a-z-]+$/;
+const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,49}$/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const MAX_URL_LENGTH = 2048;
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '127.0.0.1' || hostname === '[::1]';
+}
+
+/**
+ * Why `raw` cannot be a redirect URL (SPEC 6.1), or null when it can: absolute, https (plain
+ * http only for loopback hosts), no user-info, no fragment, at most 2,048 characters. What a
+ * lenient URL parser would quietly repair (spaces, backslashes, a percent-encoded host) is
+ * refused too, as /hatlogin refuses it: a registered URL must be one that can be used.
+ */
+export function redirectUriProblem(raw: string): string | null {
+  if (raw.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;
+  if (/[\s\p{C}\\]/u.test(raw)) return 'must not contain spaces, control characters or backslashes';
+  const authority = /^https?:\/\/([^/?#]*)/i.exec(raw)?.[1];
+  if (authority === undefined) return 'must be an absolute https:// URL';
+  if (authority.includes('@')) return 'must not contain a user name or password';
+  if (authority.includes('%')) return 'must not have a percent-encoded host';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    return 'must use https (plain http only for localhost, *.localhost, 127.0.0.1 and [::1])';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https URL';
+  if (url.username || url.password) return 'must not contain a user name or password';
+  if (raw.includes('#')) return 'must not contain a fragment (#)';
+  return null;
+}
+
+function homepageProblem(raw: string): string | null {
+  if (raw.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? null : 'must be an http or https URL';
+  } catch {
+    return 'must be an absolute URL';
+  }
+}
+
+const checked = (problem: (value: string) => string | null) =>
+  z.string().superRefine((value, ctx) => {
+    const found = problem(value);
+    if (found) ctx.addIssue({ code: 'custom', message: found });
+  });
+
+const permission = z.strictObject({
+  namespace: z
+    .string()
+    .max(100, 'must be at most 100 characters')
+    .regex(NAMESPACE, 'must contain only lowercase letters, digits and hyphens'),
+  access: z.enum(['read', 'write'], 'must be "read" or "write"'),
+});
+
+/** A registration as operators send it (SPEC 9). Unknown fields are refused, to catch typos. */
+export const registrationSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(APPLICATION_ID, 'must be 2 to 63 characters: lowercase letters, digits and hyphens, not starting with a hyphen'),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(100, 'must be at most 100 characters')
+    .refine((s) => !CONTROL_CHARACTERS.test(s), 'must not contain control characters'),
+  description: z.string().max(2000, 'must be at most 2000 characters').default(''),
+  homepage: z.union([z.literal(''), checked(homepageProblem)]).default(''),
+  version: z.string().regex(VERSION, 'must be 1 to 50 characters: letters, digits, and . + _ - (e.g. 1.2.0)'),
+  redirectUris: z.array(checked(redirectUriProblem)).min(1, 'must list at least one URL').max(20, 'must list at most 20 URLs'),
+  permissions: z.array(permission).max(100, 'must list at most 100 permissions'),
+});
+
+export type Registration = Omit<ApplicationRecord, 'createdAt'>;
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** Parses an untrusted registration; InvalidInput names the first bad field and what is wrong with it. */
+export function parseRegistration(body: unknown): Registration {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidInput('A registration must be a JSON object', 'body', 'Invalid application');
+  }
+  const parsed = registrationSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = fieldPath(issue.path) || 'body';
+    if (issue.code === 'unrecognized_keys') {
+      const where = issue.path.length ? `${field}.` : '';
+      const allowed = issue.path.length ? 'namespace and access' : Object.keys(registrationSchema.shape).join(', ');
+      const named = issue.keys.map((k) => `"${where}${k}"`).join(', ');
+      throw new InvalidInput(`Unknown field ${named}; the fields are ${allowed}`, `${where}${issue.keys[0]}`, 'Invalid application');
+    }
+    const missing = issue.path.length > 0 && valueAt(body, issue.path) === undefined;
+    const text = missing ? 'is required' : /^[A-Z]/.test(issue.message) ? `: ${issue.message}` : ` ${issue.message}`;
+    throw new InvalidInput(`${field}${missing ? ' ' : ''}${text}`, field, 'Invalid application');
+  }
+  const r = parsed.data;
+  const permissions: Permission[] = [];
+  for (const p of r.permissions) {
+    if (!permissions.some((q) => q.namespace === p.namespace && q.access === p.access)) permissions.push(p);
+  }
+  return { ...r, redirectUris: [...new Set(r.redirectUris)], permissions };
+}
+
+interface Cached {
+  app: ApplicationRecord | null;
+  fetchedAt: number;
+}
+
+/**
+ * The cluster's application registry (SPEC 9): the admin API and `npm run apps` both use this.
+ *
+ * `find` answers from memory for up to `freshnessMs`, since every data request of an
+ * application consults the registration: changes made in this process are seen at once,
+ * changes made by another process (the CLI, a second server) within that time.
+ */
+export class ApplicationRegistry implements DeclaredPermissions {
+  private readonly cache = new Map<string, Cached>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: { freshnessMs: number; forgetTokens?: () => void },
+  ) {}
+
+  /** Registers a new application; 409 when the id is taken. A POST never replaces: use `replace`. */
+  async create(body: unknown): Promise<ApplicationRecord> {
+    const app: ApplicationRecord = { ...parseRegistration(body), createdAt: new Date() };
+    try {
+      await this.store.applications.create(app);
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw new Conflict(`An application with id "${app.id}" is already registered`, 'id');
+      throw err;
+    }
+    this.cache.delete(app.id);
+    return app;
+  }
+
+  /**
+   * Replaces the registration `id` (PUT). The body's id, when given, must be `id`. HATs that
+   * enabled it keep their consent snapshot: more permissions need their owners' consent again.
+   */
+  async replace(id: string, body: unknown): Promise<ApplicationRecord> {
+    const withId = typeof body === 'object' && body !== null && !Array.isArray(body) && !('id' in body) ? { ...body, id } : body;
+    const registration = parseRegistration(withId);
+    if (registration.id !== id) {
+      throw new InvalidInput(`id "${registration.id}" in the body differs from "${id}" in the path`, 'id', 'Invalid application');
+    }
+    const existing = await this.get(id);
+    const app: ApplicationRecord = { ...registration, createdAt: existing.createdAt };
+    if (!(await this.store.applications.update(app))) throw notRegistered(id);
+    this.cache.delete(id);
+    return app;
+  }
+
+  async list(): Promise<ApplicationRecord[]> {
+    return this.store.applications.list();
+  }
+
+  /** The registration, read from the store; 404 when there is none. */
+  async get(id: string): Promise<ApplicationRecord> {
+    const app = APPLICATION_ID.test(id) ? await this.store.applications.get(id) : null;
+    if (!app) throw notRegistered(id);
+    return app;
+  }
+
+  /** The registration or null, from memory when fresh enough (for hot paths). */
+  async find(id: string): Promise<ApplicationRecord | null> {
+    if (!APPLICATION_ID.test(id)) return null;
+    const now = Date.now();
+    const hit = this.cache.get(id);
+    if (hit && now - hit.fetchedAt < this.options.freshnessMs) return hit.app;
+    const app = await this.store.applications.get(id);
+    this.cache.set(id, { app, fetchedAt: now });
+    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
+    return app;
+  }
+
+  async declared(id: string): Promise<readonly Permission[] | null> {
+    return (await this.find(id))?.permissions ?? null;
+  }
+
+  /**
+   * Removes the application and every HAT's grant of it: its tokens stop working on the next
+   * request (the grants' removal bumps those HATs' revisions, and this process's token cache
+   * is dropped as well).
+   */
+  async remove(id: string): Promise<{ grantsRemoved: number }> {
+    if (!APPLICATION_ID.test(id) || !(await this.store.applications.remove(id))) throw notRegistered(id);
+    this.cache.delete(id);
+    const grantsRemoved = await this.store.grants.removeForApplication(id);
+    this.options.forgetTokens?.();
+    return { grantsRemoved };
+  }
+}
+
+function notRegistered(id: string): NotFound {
+  return new NotFound(`No application "${id}" is registered on this cluster`, 'Application not Found');
+}
+
+/** An application as one HAT sees it (compatible with the original's HatApplication where it makes sense). */
+export interface ApplicationStatus {
+  application: ApplicationRecord;
+  /** The owner has enabled it at some time (a grant exists, enabled or not). */
+  setup: boolean;
+  enabled: boolean;
+  /** Enabled, and the consent covers everything it declares now: it can have tokens. */
+  active: boolean;
+  /** Enabled, but it now declares permissions the owner has not consented to. */
+  needsConsent: boolean;
+  /** The consented version is not the registered one. */
+  needsUpdating: boolean;
+  /** What its tokens may do on this HAT now (the consent, narrowed by the registration). */
+  granted: Permission[];
+  /** What it declares beyond the consent: what consenting again would add. */
+  newPermissions: Permission[];
+  consentedVersion: string | null;
+  /** When the owner last enabled or disabled it. */
+  updatedAt: Date | null;
+  /** When it last got a token or used the data API (to the minute). */
+  lastUsedAt: Date | null;
+}
+
+export interface ApplicationChange {
+  /** Where the owner did it, for the activity log. */
+  via: 'api' | 'dashboard' | 'hatlogin';
+  clientIp?: string;
+}
+
+const USE_NOTE_INTERVAL_MS = 60_000;
+
+function statusOf(app: ApplicationRecord, grant: GrantRecord | null): ApplicationStatus {
+  const enabled = grant?.enabled ?? false;
+  const consented = grant?.permissions ?? [];
+  const needsConsent = enabled && !covers(consented, app.permissions);
+  return {
+    application: app,
+    setup: grant !== null,
+    enabled,
+    active: enabled && !needsConsent,
+    needsConsent,
+    needsUpdating: grant !== null && grant.version !== app.version,
+    granted: enabled ? narrow(consented, app.permissions) : [],
+    newPermissions: app.permissions.filter((p) => !covers(consented, [p])),
+    consentedVersion: grant?.version ?? null,
+    updatedAt: grant?.updatedAt ?? null,
+    lastUsedAt: grant?.lastUsedAt ?? null,
+  };
+}
+
+function describe(permissions: readonly Permission[]): string {
+  return permissions.length ? permissions.map((p) => `${p.namespace}:${p.access}`).join(', ') : 'no data permissions';
+}
+
+/** The owner's side (SPEC 5, 7): each application's status on a HAT, enabling, disabling, tokens. */
+export class HatApplications {
+  private readonly lastNoted = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly registry: ApplicationRegistry,
+    private readonly hats: HatDirectory,
+    private readonly tokens: Tokens,
+    private readonly activity: ActivityLog,
+  ) {}
+
+  /** Every registered application with its status on `hat`, by id. */
+  async statusFor(hat: HatRecord): Promise<ApplicationStatus[]> {
+    const [apps, grants] = await Promise.all([this.registry.list(), this.store.grants.list(hat.name)]);
+    const byId = new Map(grants.map((g) => [g.applicationId, g]));
+    return apps.map((app) => statusOf(app, byId.get(app.id) ?? null));
+  }
+
+  /** One application's status on `hat`; 404 when it is not registered. */
+  async status(hat: HatRecord, id: string): Promise<ApplicationStatus> {
+    const app = await this.registry.get(id);
+    return statusOf(app, await this.store.grants.get(hat.name, id));
+  }
+
+  /**
+   * Enables the application on `hat` with the owner's consent to exactly what it declares now
+   * (also the way to consent again after its permissions grew). Tokens issued before an earlier
+   * disabling stay refused; tokens of an application that stays enabled keep working.
+   */
+  async enable(hat: HatRecord, id: string, change: ApplicationChange): Promise<ApplicationStatus> {
+    const app = await this.registry.get(id);
+    const existing = await this.store.grants.get(hat.name, id);
+    const unchanged =
+      existing?.enabled &&
+      existing.version === app.version &&
+      covers(existing.permissions, app.permissions) &&
+      covers(app.permissions, existing.permissions);
+    if (existing && unchanged) return statusOf(app, existing);
+    const now = new Date();
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const grant: GrantRecord = {
+      hat: hat.name,
+      applicationId: id,
+      enabled: true,
+      permissions: app.permissions.map((p) => ({ ...p })),
+      version: app.version,
+      tokensNotBefore: existing?.enabled ? existing.tokensNotBefore : Math.max(existing?.tokensNotBefore ?? 0, nowSeconds),
+      updatedAt: now,
+      lastUsedAt: existing?.lastUsedAt ?? null,
+    };
+    await this.store.grants.put(grant);
+    this.hats.forget(hat.name);
+    await this.activity.record({
+      hat: hat.name,
+      type: 'application_enabled',
+      via: change.via,
+      service: id,
+      redirectHost: hostOf(app.redirectUris[0]),
+      ...(change.clientIp ? { clientIp: change.clientIp } : {}),
+      detail: `consented to ${describe(grant.permissions)} (version ${app.version})`,
+    });
+    return statusOf(app, grant);
+  }
+
+  /**
+   * Disables the application on `hat`: its tokens stop working on the next request, and stay
+   * refused if it is enabled again later (even within the same second).
+   */
+  async disable(hat: HatRecord, id: string, change: ApplicationChange): Promise<ApplicationStatus> {
+    const app = await this.registry.get(id);
+    const existing = await this.store.grants.get(hat.name, id);
+    if (!existing?.enabled) return statusOf(app, existing);
+    const now = new Date();
+    const grant: GrantRecord = { ...existing, enabled: false, tokensNotBefore: Math.floor(now.getTime() / 1000) + 1, updatedAt: now };
+    await this.store.grants.put(grant);
+    this.hats.forget(hat.name);
+    await this.activity.record({
+      hat: hat.name,
+      type: 'application_disabled',
+      via: change.via,
+      service: id,
+      redirectHost: hostOf(app.redirectUris[0]),
+      ...(change.clientIp ? { clientIp: change.clientIp } : {}),
+    });
+    return statusOf(app, grant);
+  }
+
+  /**
+   * An application token for an enabled application whose consent covers what it declares
+   * (403 otherwise); its `resource` is the first registered redirect URL.
+   */
+  async accessToken(hat: HatRecord, id: string): Promise<IssuedToken> {
+    const app = await this.registry.get(id);
+    const grant = await this.store.grants.get(hat.name, id);
+    if (!grant?.enabled) throw new NotAllowed(`The application "${id}" is not enabled on this HAT`);
+    if (!covers(grant.permissions, app.permissions)) {
+      throw new NotAllowed(
+        `The application "${id}" now asks for ${describe(app.permissions.filter((p) => !covers(grant.permissions, [p])))}; the owner must consent again`,
+      );
+    }
+    // Right after a disable and re-enable in the same second, wait for the second that makes
+    // the new token valid (at most one second).
+    const wait = grant.tokensNotBefore * 1000 - Date.now();
+    if (wait > 0) await sleep(wait);
+    const issued = await this.tokens.application(hat, { id, version: app.version }, app.redirectUris[0]!);
+    await this.store.grants.touch(hat.name, id, new Date());
+    this.lastNoted.set(`${hat.name} ${id}`, Date.now());
+    return issued;
+  }
+
+  /** Notes that an application used this HAT (at most once a minute per HAT and application). */
+  noteUse(hat: string, id: string): void {
+    const key = `${hat} ${id}`;
+    const now = Date.now();
+    if (now - (this.lastNoted.get(key) ?? 0) < USE_NOTE_INTERVAL_MS) return;
+    this.lastNoted.set(key, now);
+    if (this.lastNoted.size > 50_000) this.lastNoted.delete(this.lastNoted.keys().next().value as string);
+    // Best effort: a missed note only makes "last used" a minute older.
+    this.store.grants.touch(hat, id, new Date(now)).catch(() => this.lastNoted.delete(key));
+  }
+}
+
+function hostOf(url: string | undefined): string | undefined {
+  try {
+    return url ? new URL(url).host : undefined;
+  } catch {
+    return undefined;
+  }
+}

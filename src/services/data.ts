@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidInput, NotAllowed, NotFound } from '../errors.js';
+import type { DataRecord, ReadOptions, Store } from '../store/ports.js';
+import type { Principal } from './authentication.js';
+import { canRead, canWrite, requireDataAccess, requireRead, requireWrite, type Permissions } from './permissions.js';
+
+/*
+ * The data API (SPEC 8): a HAT's tables are `<namespace>/<endpoint>`, each holding records of
+ * arbitrary JSON. Record data is opaque: it is stored as the JSON text it was sent as and returned
+ * as that text, never merged into an object or handed to the database as a query, so keys such
+ * as `$where`, `__proto__` or `a.b` are just keys. Who may do what is decided in permissions.ts.
+ */
+
+export const NAMESPACE_PATTERN = /^[0-9a-z-]+$/;
+/** `[0-9a-z-/]+` (SPEC 8), and no empty segment: `a//b`, `/a` and `a/` are refused. */
+export const ENDPOINT_PATTERN = /^[0-9a-z-]+(?:\/[0-9a-z-]+)*$/;
+/** A dotted field path inside the data: `date`, `location.city`, `a_b-c.d`. */
+export const ORDER_BY_PATTERN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
+const RECORD_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export const MAX_RECORDS_PER_WRITE = 1000;
+export const MAX_TAKE = 1000;
+export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_NAMESPACE_LENGTH = 100;
+const MAX_ENDPOINT_LENGTH = 200;
+const MAX_ORDER_BY_LENGTH = 200;
+
+/** A record as the API shows it; `json` is the data's JSON text, exactly as stored. */
+export interface RecordView {
+  endpoint: string;
+  recordId: string;
+  json: string;
+}
+
+/** `[{"endpoint", "recordId", "data"}]`, with each record's data spliced in as stored. */
+export function renderRecords(records: readonly RecordView[]): string {
+  return `[${records.map((r) => `{"endpoint":${JSON.stringify(r.endpoint)},"recordId":${JSON.stringify(r.recordId)},"data":${r.json}}`).join(',')}]`;
+}
+
+/** The query of a read, as it came (strings, or arrays when a parameter was repeated). */
+export interface ReadQuery {
+  orderBy?: unknown;
+  ordering?: unknown;
+  skip?: unknown;
+  take?: unknown;
+}
+
+export interface Deleted {
+  message: string;
+  deleted: number;
+}
+
+function table(namespace: string, endpoint: string): string {
+  if (namespace.length > MAX_NAMESPACE_LENGTH || !NAMESPACE_PATTERN.test(namespace)) {
+    throw new InvalidInput(
+      `The namespace "${namespace.slice(0, MAX_NAMESPACE_LENGTH)}" must be 1 to ${MAX_NAMESPACE_LENGTH} lowercase letters, digits or hyphens`,
+      'namespace',
+    );
+  }
+  if (endpoint.length > MAX_ENDPOINT_LENGTH || !ENDPOINT_PATTERN.test(endpoint)) {
+    throw new InvalidInput(
+      `The endpoint "${endpoint.slice(0, MAX_ENDPOINT_LENGTH)}" must be 1 to ${MAX_ENDPOINT_LENGTH} characters of lowercase letters, digits, hyphens and single slashes between them`,
+      'endpoint',
+    );
+  }
+  return `${namespace}/${endpoint}`;
+}
+
+function single(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new InvalidInput(`${name} must be given at most once`, name);
+  return value;
+}
+
+function integer(name: string, value: unknown, fallback: number): number {
+  const raw = single(name, value);
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,15}$/.test(raw)) throw new InvalidInput(`${name} must be a whole number from 0, got "${raw.slice(0, 30)}"`, name);
+  return Number(raw);
+}
+
+/** Checks the query of a read; `take` above the maximum is clamped, anything malformed is 400. */
+export function readOptions(query: ReadQuery): ReadOptions {
+  const orderBy = single('orderBy', query.orderBy);
+  if (orderBy !== undefined && orderBy !== '' && (orderBy.length > MAX_ORDER_BY_LENGTH || !ORDER_BY_PATTERN.test(orderBy))) {
+    throw new InvalidInput('orderBy must be a field of the data: names of letters, digits, _ and -, joined by dots', 'orderBy');
+  }
+  const ordering = single('ordering', query.ordering) || 'ascending';
+  if (ordering !== 'ascending' && ordering !== 'descending') {
+    throw new InvalidInput(`ordering must be "ascending" or "descending", got "${ordering.slice(0, 30)}"`, 'ordering');
+  }
+  return {
+    ...(orderBy ? { orderBy } : {}),
+    ordering,
+    skip: integer('skip', query.skip, 0),
+    take: Math.min(integer('take', query.take, MAX_TAKE), MAX_TAKE),
+  };
+}
+
+function recordsOf(body: unknown): Record<string, unknown>[] {
+  const list = Array.isArray(body) ? body : [body];
+  if (list.length > MAX_RECORDS_PER_WRITE) {
+    throw new InvalidInput(`At most ${MAX_RECORDS_PER_WRITE} records can be written at once; got ${list.length}`, 'body');
+  }
+  list.forEach((data, i) => {
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      const what = data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data;
+      const where = Array.isArray(body) ? `Record ${i} of the batch` : 'The record';
+      throw new InvalidInput(`${where} is ${what}; each record's data must be a JSON object. Nothing was stored`, 'body');
+    }
+  });
+  return list as Record<string, unknown>[];
+}
+
+/** Import and export of a HAT's data (SPEC 8). The HAT is always the principal's own. */
+export class DataService {
+  constructor(
+    private readonly store: Store,
+    private readonly permissions: Permissions,
+    /** Told when an application used the API, for "last used" on the dashboard. */
+    private readonly onApplicationUse: (hat: string, applicationId: string) => void = () => {},
+  ) {}
+
+  private used(principal: Principal): void {
+    if (principal.scope === 'application' && principal.claims.application) {
+      this.onApplicationUse(principal.hat, principal.claims.application);
+    }
+  }
+
+  /**
+   * Stores one record or a batch, all or nothing. The body is read only once the caller is known
+   * to be allowed to write here, so a refused caller cannot make us read a large body.
+   */
+  async write(principal: Principal, namespace: string, endpoint: string, readBody: () => Promise<unknown>): Promise<RecordView[]> {
+    const name = table(namespace, endpoint);
+    const who = await this.permissions.resolve(principal);
+    requireWrite(who, namespace);
+    const list = recordsOf(await readBody());
+    const createdAt = new Date();
+    const records: DataRecord[] = list.map((data) => ({ recordId: randomUUID(), endpoint: name, json: JSON.stringify(data), createdAt }));
+    if (records.length > 0) await this.store.records.insert(who.hat, records);
+    this.used(who);
+    return records.map(({ endpoint: e, recordId, json }) => ({ endpoint: e, recordId, json }));
+  }
+
+  /** Records of one endpoint, oldest first unless ordered otherwise. */
+  async read(principal: Principal, namespace: string, endpoint: string, query: ReadQuery): Promise<RecordView[]> {
+    const name = table(namespace, endpoint);
+    const options = readOptions(query);
+    const who = await this.permissions.resolve(principal);
+    requireRead(who, namespace);
+    const records = options.take === 0 ? [] : await this.store.records.read(who.hat, name, options);
+    this.used(who);
+    return records.map(({ endpoint: e, recordId, json }) => ({ endpoint: e, recordId, json }));
+  }
+
+  /** Removes every record of one endpoint. */
+  async clear(principal: Principal, namespace: string, endpoint: string): Promise<Deleted> {
+    const name = table(namespace, endpoint);
+    const who = await this.permissions.resolve(principal);
+    requireWrite(who, namespace);
+    const deleted = await this.store.records.clear(who.hat, name);
+    this.used(who);
+    return { message: 'All records deleted', deleted };
+  }
+
+  /**
+   * Removes the chosen records, all or nothing: every id must exist on this HAT (404 naming the
+   * missing ones), and an application needs write access to the namespace of every one of them.
+   */
+  async remove(principal: Principal, recordIds: readonly string[]): Promise<Deleted> {
+    const ids = [...new Set(recordIds.map((id) => id.trim().toLowerCase()).filter((id) => id !== ''))];
+    if (ids.length === 0) throw new InvalidInput('records must list the ids of the records to delete, separated by commas', 'records');
+    if (ids.length > MAX_RECORDS_PER_WRITE) {
+      throw new InvalidInput(`At most ${MAX_RECORDS_PER_WRITE} records can be deleted at once; got ${ids.length}`, 'records');
+    }
+    const malformed = ids.find((id) => !RECORD_ID_PATTERN.test(id));
+    if (malformed !== undefined) throw new InvalidInput(`"${malformed.slice(0, 40)}" is not a record id`, 'records');
+    const who = await this.permissions.resolve(principal);
+    requireDataAccess(who);
+    const found = await this.store.records.get(who.hat, ids);
+    const forbidden = [...new Set(found.map((r) => namespaceOf(r.endpoint)))].filter((ns) => !canWrite(who, ns));
+    if (forbidden.length > 0) {
+      throw new NotAllowed(`This application may not modify records in the namespace(s) ${forbidden.map((n) => `"${n}"`).join(', ')}; nothing was deleted`);
+    }
+    if (found.length < ids.length) {
+      const known = new Set(found.map((r) => r.recordId));
+      const missing = ids.filter((id) => !known.has(id));
+      throw new NotFound(
+        `No record ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (and ${missing.length - 5} more)` : ''} on this HAT; nothing was deleted`,
+        'Data Missing',
+      );
+    }
+    const deleted = await this.store.records.remove(who.hat, ids);
+    this.used(who);
+    return { message: 'All records deleted', deleted };
+  }
+
+  /** `{namespace: [endpoint, …]}` of the tables that hold records, limited to what the caller may read. */
+  async sources(principal: Principal): Promise<Record<string, string[]>> {
+    const who = await this.permissions.resolve(principal);
+    requireDataAccess(who);
+    const all = await this.store.records.sources(who.hat);
+    const visible: Record<string, string[]> = {};
+    for (const [ns, endpoints] of Object.entries(all)) if (canRead(who, ns)) visible[ns] = endpoints;
+    this.used(who);
+    return visible;
+  }
+}
+
+function namespaceOf(endpoint: string): string {
+  return endpoint.slice(0, endpoint.indexOf('/'));
+}
