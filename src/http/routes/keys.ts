@@ -18,6 +18,8 @@ export function keyRoutes(router: AppRouter, services: Services): void {
     const [current] = await currentKeys(ctx);
     if (!current) throw new Error(`HAT ${hatOf(ctx).name} has no key`);
     ctx.etag = current.kid;
+    // Koa judges freshness only for a 2xx status, and the status is still the default 404 here.
+    ctx.status = 200;
     if (ctx.fresh) {
       ctx.status = 304;
       return;
@@ -29,6 +31,7 @@ export function keyRoutes(router: AppRouter, services: Services): void {
   router.get('/.well-known/jwks.json', async (ctx) => {
     const keys = await currentKeys(ctx);
     ctx.etag = keys.map((k) => k.kid).join('.');
+    ctx.status = 200;
     if (ctx.fresh) {
       ctx.status = 304;
       return;
