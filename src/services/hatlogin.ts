@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidInput } from '../errors.js';
 import type { ApplicationRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
@@ -174,15 +175,11 @@ function matchesRegistered(app: ApplicationRecord, redirect: URL): boolean {
   });
 }
 
-function permissionKey(p: Permission): string {
-  return `${p.namespace}\u0000${p.access}`;
-}
+const LEVEL = { read: 1, write: 2 } as const;
 
-/** True when both lists hold the same permissions, whatever their order. */
-export function samePermissions(a: Permission[], b: Permission[]): boolean {
-  const left = new Set(a.map(permissionKey));
-  const right = new Set(b.map(permissionKey));
-  return left.size === right.size && [...left].every((k) => right.has(k));
+/** True when `consented` allows everything `declared` asks for (`write` includes `read`). */
+export function coversPermissions(consented: readonly Permission[], declared: readonly Permission[]): boolean {
+  return declared.every((d) => consented.some((c) => c.namespace === d.namespace && LEVEL[c.access] >= LEVEL[d.access]));
 }
 
 /**
@@ -220,12 +217,13 @@ export class HatLogin {
   /**
    * When the owner approved this service before (SPEC 6.6), approves it again on their behalf
    * and returns where to send the browser; null when they must be asked. An application counts
-   * as approved only while it is enabled with exactly the permissions it now declares.
+   * as approved while it is enabled and the owner's consent covers everything it now declares:
+   * when it asks for more, the owner is asked again.
    */
   async approveIfRemembered(hat: HatRecord, request: ServiceRequest, actor: Actor): Promise<string | null> {
     if (request.application) {
       const grant = await this.store.grants.get(hat.name, request.application.id);
-      if (!grant?.enabled || !samePermissions(grant.permissions, request.application.permissions)) return null;
+      if (!grant?.enabled || !coversPermissions(grant.permissions, request.application.permissions)) return null;
       await this.store.grants.touch(hat.name, request.application.id, new Date());
       return this.finish(hat, request, actor, 'remembered');
     }
@@ -237,25 +235,13 @@ export class HatLogin {
 
   /**
    * The owner approved (SPEC 6.5). A generic service is remembered for its name and origin; an
-   * application is enabled with a snapshot of exactly the permissions the page showed, and its
-   * tokens from before this consent stop working.
+   * application is enabled with a snapshot of exactly the permissions the page showed.
    */
   async approve(hat: HatRecord, request: ServiceRequest, actor: Actor): Promise<string> {
     const now = new Date();
-    const nowSeconds = Math.floor(now.getTime() / 1000);
     const app = request.application;
-    if (app) {
-      await this.store.grants.put({
-        hat: hat.name,
-        applicationId: app.id,
-        enabled: true,
-        permissions: app.permissions.map((p) => ({ namespace: p.namespace, access: p.access })),
-        version: app.version,
-        tokensNotBefore: nowSeconds,
-        updatedAt: now,
-        lastUsedAt: now,
-      });
-    } else {
+    if (app) await this.enable(hat, app, now);
+    else {
       const existing = await this.store.approvals.find(hat.name, request.name, request.origin);
       if (existing) await this.store.approvals.touch(hat.name, existing.id, now);
       else {
@@ -264,15 +250,40 @@ export class HatLogin {
           hat: hat.name,
           name: request.name,
           origin: request.origin,
-          tokensNotBefore: nowSeconds,
+          tokensNotBefore: Math.floor(now.getTime() / 1000),
           createdAt: now,
           lastUsedAt: now,
         });
+        this.directory.forget(hat.name);
       }
     }
-    // The grant or approval changed the HAT's revision: let this process see it at once.
-    this.directory.forget(hat.name);
     return this.finish(hat, request, actor, app ? 'application enabled' : 'approved');
+  }
+
+  /**
+   * Consent to an application: its grant becomes exactly what it declares now. Tokens refused by
+   * an earlier disabling stay refused (the grant's `tokensNotBefore` never moves back); a grant
+   * that stays enabled keeps its tokens working.
+   */
+  private async enable(hat: HatRecord, app: ApplicationRecord, now: Date): Promise<void> {
+    const existing = await this.store.grants.get(hat.name, app.id);
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const tokensNotBefore = existing?.enabled ? existing.tokensNotBefore : Math.max(existing?.tokensNotBefore ?? 0, nowSeconds);
+    await this.store.grants.put({
+      hat: hat.name,
+      applicationId: app.id,
+      enabled: true,
+      permissions: app.permissions.map((p) => ({ namespace: p.namespace, access: p.access })),
+      version: app.version,
+      tokensNotBefore,
+      updatedAt: now,
+      lastUsedAt: now,
+    });
+    this.directory.forget(hat.name);
+    // Disabled and approved again within one second: the new token must be issued in a second
+    // the grant accepts (at most one second's wait).
+    const wait = tokensNotBefore * 1000 - Date.now();
+    if (wait > 0) await sleep(wait);
   }
 
   /** The owner said no (SPEC 6.5): nothing is remembered, the service learns `access_denied`. */
