@@ -34,7 +34,7 @@ export class Owners {
    * An unknown user and a wrong password answer alike and take about as long.
    */
   async login(hat: HatRecord, username: string, password: string, attempt: Attempt): Promise<HatRecord> {
-    await this.throttle.check(hat.name, attempt.clientIp).catch(async (err: unknown) => {
+    await this.throttle.begin(hat.name, attempt.clientIp).catch(async (err: unknown) => {
       await this.activity.record({ hat: hat.name, type: 'login_throttled', ...attemptFields(attempt) });
       throw err;
     });
@@ -45,7 +45,6 @@ export class Owners {
         ? await this.hasher.verify(password, hat.passwordHash)
         : await this.hasher.verifyNothing(password.slice(0, MAX_PASSWORD_LENGTH));
     if (!ok) {
-      await this.throttle.failed(hat.name, attempt.clientIp);
       await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt) });
       throw new NotAuthenticated(WRONG_CREDENTIALS, 'Not Authenticated');
     }
@@ -66,17 +65,17 @@ export class Owners {
    */
   async changePassword(hat: HatRecord, oldPassword: string, newPassword: string, attempt: Attempt): Promise<IssuedToken> {
     if (!oldPassword) throw new NotAllowed('Old password missing', 'Invalid password');
-    await this.throttle.check(hat.name, attempt.clientIp);
+    await this.throttle.begin(hat.name, attempt.clientIp);
     // Like login: an over-long password is wrong, never cut down to a prefix that might match.
     const oldOk =
       oldPassword.length <= MAX_PASSWORD_LENGTH
         ? await this.hasher.verify(oldPassword, hat.passwordHash)
         : await this.hasher.verifyNothing(oldPassword.slice(0, MAX_PASSWORD_LENGTH));
     if (!oldOk) {
-      await this.throttle.failed(hat.name, attempt.clientIp);
       await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt), detail: 'password change' });
       throw new NotAllowed('Old password invalid', 'Invalid password');
     }
+    await this.throttle.succeeded(hat.name, attempt.clientIp);
     const problem = passwordProblem(newPassword, [hat.name, hat.email, hat.fullName]);
     if (problem) throw new InvalidInput(`newPassword ${problem}`, 'newPassword', 'Invalid password');
     const hash = await this.hasher.hash(newPassword);

@@ -5,10 +5,16 @@ import type { AttemptCounter, Store } from '../store/ports.js';
 export const PER_CLIENT = { limit: 10, windowSeconds: 15 * 60 };
 export const PER_HAT = { limit: 100, windowSeconds: 60 * 60 };
 
+type Count = { consumed: number; msBeforeNext: number } | null;
+
 /**
- * Counts failed password attempts in the store, so that every process sharing it shares the
- * count. Past a limit, attempts are refused until its window ends (429 with Retry-After): the
- * owner is slowed down, never locked out for good.
+ * Counts password attempts in the store, so that every process sharing it shares the count.
+ * Past a limit, attempts are refused until its window ends (429 with Retry-After): the owner is
+ * slowed down, never locked out for good.
+ *
+ * An attempt is counted *before* its password is checked and taken back when it succeeds.
+ * Counting only after the check would let concurrent attempts all pass the limit while their
+ * (deliberately slow) hashes are computed: forty at once would all be tried.
  */
 export class LoginThrottle {
   private readonly perClient: AttemptCounter;
@@ -19,25 +25,38 @@ export class LoginThrottle {
     this.perHat = store.attempts('fail-hat', PER_HAT.windowSeconds, PER_HAT.limit);
   }
 
-  /** Throws TooManyAttempts when either limit has been reached. */
+  /** Throws TooManyAttempts when either limit has been reached; counts nothing. */
   async check(hat: string, clientIp: string): Promise<void> {
     const [client, all] = await Promise.all([this.perClient.peek(clientKey(hat, clientIp)), this.perHat.peek(hat)]);
-    const waits = [
-      client && client.consumed >= PER_CLIENT.limit ? client.msBeforeNext : 0,
-      all && all.consumed >= PER_HAT.limit ? all.msBeforeNext : 0,
-    ];
-    const wait = Math.max(...waits);
+    const wait = Math.max(waitPast(client, PER_CLIENT.limit), waitPast(all, PER_HAT.limit));
     if (wait > 0) throw new TooManyAttempts(Math.ceil(wait / 1000));
   }
 
-  async failed(hat: string, clientIp: string): Promise<void> {
-    await Promise.all([this.perClient.hit(clientKey(hat, clientIp)), this.perHat.hit(hat)]);
+  /**
+   * Counts one attempt as failed until `succeeded` says otherwise; throws TooManyAttempts (and
+   * counts nothing) when a limit has been reached, also by attempts running at the same time.
+   */
+  async begin(hat: string, clientIp: string): Promise<void> {
+    // The cheap look first: a throttled client must not run the HAT-wide count up.
+    await this.check(hat, clientIp);
+    const key = clientKey(hat, clientIp);
+    const [client, all] = await Promise.all([this.perClient.hit(key), this.perHat.hit(hat)]);
+    const wait = Math.max(waitPast(client, PER_CLIENT.limit + 1), waitPast(all, PER_HAT.limit + 1));
+    if (wait > 0) {
+      await Promise.all([this.perClient.refund(key), this.perHat.refund(hat)]);
+      throw new TooManyAttempts(Math.ceil(wait / 1000));
+    }
   }
 
-  /** A success forgives this client's failures; the HAT-wide count stays. */
+  /** The attempt begun was right: it does not count, and it forgives this client's failures. */
   async succeeded(hat: string, clientIp: string): Promise<void> {
-    await this.perClient.reset(clientKey(hat, clientIp));
+    await Promise.all([this.perClient.reset(clientKey(hat, clientIp)), this.perHat.refund(hat)]);
   }
+}
+
+/** How long until `count` falls below `limit` again; 0 when it is below already. */
+function waitPast(count: Count, limit: number): number {
+  return count && count.consumed >= limit && count.msBeforeNext > 0 ? count.msBeforeNext : 0;
 }
 
 function clientKey(hat: string, clientIp: string): string {

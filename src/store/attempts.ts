@@ -5,6 +5,7 @@ import type { AttemptCounter } from './ports.js';
 export function attemptCounter(limiter: {
   get(key: string): Promise<RateLimiterRes | null>;
   consume(key: string, points?: number): Promise<RateLimiterRes>;
+  reward(key: string, points?: number): Promise<RateLimiterRes>;
   delete(key: string): Promise<boolean>;
 }): AttemptCounter {
   const view = (res: RateLimiterRes) => ({ consumed: res.consumedPoints, msBeforeNext: res.msBeforeNext });
@@ -21,6 +22,10 @@ export function attemptCounter(limiter: {
         if (err instanceof RateLimiterRes) return view(err);
         throw err;
       }
+    },
+    async refund(key) {
+      // A window that already ended has nothing to take back (a reward would open a new one below zero).
+      if (await limiter.get(key)) await limiter.reward(key, 1);
     },
     async reset(key) {
       await limiter.delete(key);

@@ -142,6 +142,8 @@ export interface AttemptCounter {
   peek(key: string): Promise<{ consumed: number; msBeforeNext: number } | null>;
   /** Count one attempt; returns the new total and when the window ends. */
   hit(key: string): Promise<{ consumed: number; msBeforeNext: number }>;
+  /** Takes one counted attempt back (it turned out not to count), within the same window. */
+  refund(key: string): Promise<void>;
   reset(key: string): Promise<void>;
 }
 
