@@ -187,7 +187,7 @@ describe('Approving a generic service (SPEC 6.4-6.5)', () => {
     const page = await browser.get(login.headers.location!);
     assert.equal(page.status, 200);
     assert.match(textOf(page.text, 'approve-summary').replace(/ /g, ''), new RegExp(`^Shopatlogin\\.shop\\.example\\.comwilllearnthatyouown${server.hatHost('erin')}\\.$`));
-    assert.match(page.headers['content-security-policy'] ?? '', /form-action 'self' https:\/\/login\.shop\.example\.com/);
+    assert.match(String(page.headers['content-security-policy'] ?? ''), /form-action 'self' https:\/\/login\.shop\.example\.com/);
 
     const approved = await answer(browser, page, 'approve');
     assert.equal(approved.status, 303);

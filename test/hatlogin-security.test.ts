@@ -23,7 +23,7 @@ async function hatloginEntries(hat: string) {
 
 /** SPEC 6.7 headers, asserted the same way on every page of the flow. */
 function assertPageHeaders(reply: Reply, what: string): void {
-  const csp = reply.headers['content-security-policy'] ?? '';
+  const csp = String(reply.headers['content-security-policy'] ?? '');
   assert.match(csp, /frame-ancestors 'none'/, what);
   assert.match(csp, /script-src 'self'/, what);
   assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, what);
@@ -205,9 +205,9 @@ describe('Security headers on every page of the flow (SPEC 6.7)', () => {
 
   it('lets the pages post forms only to the HAT and to the service they name', async () => {
     const page = await server.call('alice', flowPath('App', 'https://app.example.com:8443/cb'));
-    const formAction = /form-action ([^;]+)/.exec(page.headers['content-security-policy'] ?? '')?.[1];
+    const formAction = /form-action ([^;]+)/.exec(String(page.headers['content-security-policy'] ?? ''))?.[1];
     assert.equal(formAction, "'self' https://app.example.com:8443");
     const other = await server.call('alice', '/publickey');
-    assert.match(other.headers['content-security-policy'] ?? '', /form-action 'self'(;|$)/);
+    assert.match(String(other.headers['content-security-policy'] ?? ''), /form-action 'self'(;|$)/);
   });
 });
