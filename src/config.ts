@@ -35,13 +35,19 @@ export class ConfigError extends Error {
 const SECRET_NAMES = ['SESSION_SECRET', 'KEY_ENCRYPTION_SECRET', 'ADMIN_TOKEN'] as const;
 type SecretName = (typeof SECRET_NAMES)[number];
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  // Plain decimal digits only: Number() would take " " as 0 and "0x50" as 80.
+  const value = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`${name} must be an integer ${range}, got "${raw}"`);
+  }
   return value;
 }
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name]?.toLowerCase();
@@ -67,7 +73,15 @@ function resolveSecrets(env: NodeJS.ProcessEnv, production: boolean, dataDir: st
   }
   const file = path.join(dataDir, 'secrets.json');
   let kept: Partial<Record<SecretName, string>> = {};
-  if (existsSync(file)) kept = JSON.parse(readFileSync(file, 'utf8')) as Partial<Record<SecretName, string>>;
+  if (existsSync(file)) {
+    // Never replace an unreadable file: new secrets would lock every HAT's keys away for good.
+    try {
+      kept = JSON.parse(readFileSync(file, 'utf8')) as Partial<Record<SecretName, string>>;
+    } catch (err) {
+      throw new ConfigError(`${file} could not be read as JSON (${(err as Error).message}); fix or remove it`);
+    }
+    if (!kept || typeof kept !== 'object') throw new ConfigError(`${file} must hold a JSON object; fix or remove it`);
+  }
   let changed = false;
   for (const name of SECRET_NAMES) {
     if (!kept[name]) {
@@ -84,7 +98,7 @@ function resolveSecrets(env: NodeJS.ProcessEnv, production: boolean, dataDir: st
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === 'production';
-  const port = int(env, 'PORT', 3000);
+  const port = int(env, 'PORT', 3000, 0, 65535);
   const hatDomain = (env.HAT_DOMAIN || 'hat.localhost').toLowerCase();
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(hatDomain)) {
     throw new ConfigError(`HAT_DOMAIN must be a domain name, got "${hatDomain}"`);
@@ -97,14 +111,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST || '127.0.0.1',
     hatDomain,
-    publicPort: int(env, 'PUBLIC_PORT', port),
+    publicPort: int(env, 'PUBLIC_PORT', port, 0, 65535),
     publicScheme: scheme,
     dataDir,
     mongodbUri: env.MONGODB_URI || undefined,
     ...secretsConfig(resolveSecrets(env, production, dataDir)),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     allowQueryCredentials: bool(env, 'ALLOW_QUERY_CREDENTIALS', true),
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel: logLevel(env),
     tokenTtl: {
       owner: int(env, 'OWNER_TOKEN_TTL', 3 * 24 * 3600, 1),
       application: int(env, 'APPLICATION_TOKEN_TTL', 3 * 24 * 3600, 1),
@@ -114,6 +128,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: int(env, 'SESSION_TTL_SECONDS', 12 * 3600, 60) * 1000,
     revisionCheckMs: int(env, 'REVISION_CHECK_MS', 1000, 0),
   };
+}
+
+function logLevel(env: NodeJS.ProcessEnv): string {
+  const level = (env.LOG_LEVEL || 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  return level;
 }
 
 function secretsConfig(s: Record<SecretName, string>) {
