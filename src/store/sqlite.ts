@@ -101,6 +101,9 @@ CREATE TABLE IF NOT EXISTS records (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_by_endpoint ON records (hat, endpoint, seq);
+-- rate-limiter-flexible's own table, made here because the library makes it asynchronously and
+-- refuses to count until then (a counter used at once would fail "Table is not created yet").
+CREATE TABLE IF NOT EXISTS attempts (key TEXT PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire INTEGER);
 `;
 
 type Row = Record<string, unknown>;
@@ -185,7 +188,8 @@ function recordFromRow(r: Row): DataRecord {
 function translateUnique(err: unknown): never {
   if (err instanceof Database.SqliteError && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(err.code)) {
     const column = /UNIQUE constraint failed: \w+\.(\w+)/.exec(err.message)?.[1] ?? 'id';
-    throw new UniqueViolation(column === 'owner_id' ? 'ownerId' : column);
+    // The port's field names: owner_id → ownerId, record_id → recordId.
+    throw new UniqueViolation(column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
   }
   throw err;
 }
@@ -529,6 +533,7 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
           keyPrefix: name,
           points: limit,
           duration: windowSeconds,
+          tableCreated: true,
         });
         counter = attemptCounter(limiter);
         counters.set(id, counter);
