@@ -13,6 +13,7 @@ import { requestLog } from './logging.js';
 import { hatloginRoutes } from './routes/hatlogin.js';
 import { adminRoutes } from './routes/admin.js';
 import { applicationRoutes } from './routes/applications.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { dataRoutes } from './routes/data.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -47,6 +48,7 @@ function hatRouter(services: Services): AppRouter {
   hatloginRoutes(router, services);
   applicationRoutes(router, services);
   dataRoutes(router, services);
+  dashboardRoutes(router, services);
   return router;
 }
 

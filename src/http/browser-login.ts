@@ -40,6 +40,15 @@ export async function logIn(
 ): Promise<void> {
   const hat = hatOf(ctx);
   await services.owners.login(hat, hat.name, password, { clientIp: ctx.ip, ...attempt });
+  await startOwnerSession(ctx);
+}
+
+/**
+ * Makes this browser's session a new, logged-in owner session (as after `logIn`), without a
+ * password check: for the dashboard after a password change, which ended every session of the
+ * HAT but should keep the person who changed it logged in on this browser.
+ */
+export async function startOwnerSession(ctx: AppContext): Promise<void> {
   const session = sessionOf(ctx);
   for (const key of Object.keys(session.toJSON())) delete session[key];
   session.owner = true;

@@ -5,6 +5,7 @@ import { ActivityLog } from './activity.js';
 import { ApplicationRegistry, HatApplications } from './applications.js';
 import { Authenticator } from './authentication.js';
 import { Approvals } from './approvals.js';
+import { Dashboard } from './dashboard.js';
 import { DataService } from './data.js';
 import { HatLogin } from './hatlogin.js';
 import { HatDirectory } from './hats.js';
@@ -46,6 +47,8 @@ export interface Services {
   applications: HatApplications;
   /** The data API (SPEC 8). */
   data: DataService;
+  /** The owner's dashboard (SPEC 7). */
+  dashboard: Dashboard;
 }
 
 export function createServices(config: Config, store: Store, log: Logger): Services {
@@ -59,6 +62,8 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
   const auth = new Authenticator(store, tokens);
   const registry = new ApplicationRegistry(store, { freshnessMs: config.revisionCheckMs, forgetTokens: () => auth.forgetAll() });
   const applications = new HatApplications(store, registry, hats, tokens, activity);
+  const owners = new Owners(store, hats, hasher, throttle, activity, tokens);
+  const approvals = new Approvals(store, hats, activity);
   return {
     config,
     log,
@@ -69,14 +74,15 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     keys,
     tokens,
     auth,
-    owners: new Owners(store, hats, hasher, throttle, activity, tokens),
+    owners,
     signup: new Signup(config, store, hasher, vault),
     activity,
     locator: new HatLocator(config, hats),
     hatlogin: new HatLogin(store, hats, tokens, activity),
-    approvals: new Approvals(store, hats, activity),
+    approvals,
     registry,
     applications,
     data: new DataService(store, new Permissions(registry), (hat, id) => applications.noteUse(hat, id)),
+    dashboard: new Dashboard(approvals, applications, activity, owners),
   };
 }

@@ -1,0 +1,146 @@
+import type { ActivityPage, Overview } from '../services/dashboard.js';
+import { permissionsKey } from '../services/dashboard.js';
+import type { ActivityEntry, Permission } from '../store/ports.js';
+
+/** Shapes the dashboard's data for its templates: readable times, words for codes. */
+
+export interface When {
+  /** For `<time datetime>`. */
+  iso: string;
+  /** `2026-11-24 14:03 UTC` */
+  text: string;
+}
+
+export function when(date: Date | null | undefined): When | null {
+  if (!date) return null;
+  const iso = date.toISOString();
+  return { iso, text: `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` };
+}
+
+function permissionsView(permissions: readonly Permission[]) {
+  return [...permissions]
+    .sort((a, b) => a.namespace.localeCompare(b.namespace))
+    .map((p) => ({ namespace: p.namespace, access: p.access, write: p.access === 'write' }));
+}
+
+function hostOf(url: string | undefined): string {
+  if (!url) return '';
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}
+
+export function overviewView(overview: Overview) {
+  const applications = overview.applications.map((s) => ({
+    id: s.application.id,
+    name: s.application.name,
+    description: s.application.description,
+    homepage: s.application.homepage,
+    host: hostOf(s.application.redirectUris[0]),
+    permissions: permissionsView(s.granted),
+    newPermissions: permissionsView(s.newPermissions),
+    needsConsent: s.needsConsent,
+    shownKey: permissionsKey(s.application.permissions),
+    enabledAt: when(s.updatedAt),
+    lastUsed: when(s.lastUsedAt),
+  }));
+  const websites = overview.websites.map((w) => ({
+    id: w.id,
+    name: w.name,
+    host: hostOf(w.origin),
+    origin: w.origin,
+    approvedAt: when(w.createdAt),
+    lastUsed: when(w.lastUsedAt),
+  }));
+  const available = overview.available.map((s) => ({
+    id: s.application.id,
+    name: s.application.name,
+    description: s.application.description,
+    homepage: s.application.homepage,
+    host: hostOf(s.application.redirectUris[0]),
+    permissions: permissionsView(s.application.permissions),
+    shownKey: permissionsKey(s.application.permissions),
+    disabledAt: s.setup ? when(s.updatedAt) : null,
+  }));
+  const names = new Map([...overview.applications, ...overview.available].map((s) => [s.application.id, s.application.name]));
+  return { applications, websites, available, count: applications.length + websites.length, names };
+}
+
+const WHAT: Record<string, string> = {
+  login: 'Logged in',
+  login_failed: 'Wrong password',
+  login_throttled: 'Refused: too many wrong passwords',
+  approval: 'Approved',
+  denial: 'Denied',
+  revocation: 'Revoked access',
+  application_enabled: 'Enabled application',
+  application_disabled: 'Disabled application',
+  password_changed: 'Changed the password',
+  logout: 'Logged out',
+};
+
+const APPROVAL_DETAIL: Record<string, string> = {
+  remembered: 'Logged in (approved before)',
+  approved: 'Approved',
+  'application enabled': 'Approved and enabled',
+};
+
+const VIA: Record<string, string> = {
+  api: 'API',
+  hatlogin: 'Log in with HAT',
+  dashboard: 'Dashboard',
+};
+
+function what(entry: ActivityEntry): string {
+  if (entry.type === 'approval' && entry.detail && APPROVAL_DETAIL[entry.detail]) return APPROVAL_DETAIL[entry.detail]!;
+  if (entry.type === 'login_failed' && entry.detail === 'password change') return 'Wrong current password (password change)';
+  return WHAT[entry.type] ?? entry.type;
+}
+
+/** Details that say more than the type (an application's consent); repeats of the type are left out. */
+function extra(entry: ActivityEntry): string {
+  if (!entry.detail) return '';
+  if (entry.type === 'approval' || entry.type === 'login_failed') return '';
+  return entry.detail;
+}
+
+/** `names` gives registered applications' names by id: the log keeps the id, people know the name. */
+export function activityView(page: ActivityPage, names: ReadonlyMap<string, string> = new Map()) {
+  const rows = page.entries.map((e) => ({
+    id: e.id,
+    at: when(e.at)!,
+    what: what(e),
+    failed: e.type === 'login_failed' || e.type === 'login_throttled',
+    service: (e.service && names.get(e.service)) ?? e.service ?? '',
+    host: e.redirectHost ?? '',
+    via: VIA[e.via] ?? e.via,
+    clientIp: e.clientIp ?? '',
+    detail: extra(e),
+  }));
+  return {
+    rows,
+    page: page.page,
+    pages: page.pages,
+    total: page.total,
+    first: page.total === 0 ? 0 : (page.page - 1) * page.perPage + 1,
+    last: (page.page - 1) * page.perPage + page.entries.length,
+    previous: page.page > 1 ? page.page - 1 : null,
+    next: page.page < page.pages ? page.page + 1 : null,
+  };
+}
+
+/** One entry of the JSON download: the stored facts, without the HAT (the file is about one). */
+export function exportedEntry(e: ActivityEntry) {
+  return {
+    id: e.id,
+    at: e.at.toISOString(),
+    type: e.type,
+    via: e.via,
+    ...(e.service !== undefined ? { service: e.service } : {}),
+    ...(e.redirectHost !== undefined ? { redirectHost: e.redirectHost } : {}),
+    ...(e.clientIp !== undefined ? { clientIp: e.clientIp } : {}),
+    ...(e.detail !== undefined ? { detail: e.detail } : {}),
+  };
+}

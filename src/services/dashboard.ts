@@ -1,0 +1,158 @@
+import { InvalidInput } from '../errors.js';
+import type { ActivityEntry, ApprovalRecord, HatRecord, Permission } from '../store/ports.js';
+import type { ActivityLog } from './activity.js';
+import type { ApplicationChange, ApplicationStatus, HatApplications } from './applications.js';
+import type { Approvals } from './approvals.js';
+import type { Attempt, Owners } from './owners.js';
+import { passwordProblem } from './strength.js';
+
+/** Everything the owner has let in, and what they could let in (SPEC 7). */
+export interface Overview {
+  /** Applications enabled on this HAT, by name. */
+  applications: ApplicationStatus[];
+  /** Generic websites the owner approved, most recently used first. */
+  websites: ApprovalRecord[];
+  /** Registered applications the owner has not enabled, by name. */
+  available: ApplicationStatus[];
+}
+
+export interface ActivityPage {
+  entries: ActivityEntry[];
+  page: number;
+  pages: number;
+  total: number;
+  perPage: number;
+}
+
+export interface PasswordChange {
+  oldPassword: string;
+  newPassword: string;
+  newPasswordRepeat: string;
+}
+
+export type FieldProblems<F extends string> = Partial<Record<F, string>>;
+
+export const ACTIVITY_PER_PAGE = 20;
+const EXPORT_BATCH = 500;
+
+/** The shape of a permission set that a page showed, to compare with what is consented to later. */
+export function permissionsKey(permissions: readonly Permission[]): string {
+  return permissions
+    .map((p) => `${p.namespace}:${p.access}`)
+    .sort()
+    .join(',');
+}
+
+const byName = (a: ApplicationStatus, b: ApplicationStatus) => a.application.name.localeCompare(b.application.name);
+const lastUsed = (r: ApprovalRecord) => (r.lastUsedAt ?? r.createdAt).getTime();
+
+/**
+ * The owner's dashboard: assembles what the owner sees from approvals, applications and the
+ * activity log, and carries out what they decide there. It adds no rule of its own beyond the
+ * form's (a repeated new password, consent to exactly what the page showed).
+ */
+export class Dashboard {
+  constructor(
+    private readonly approvals: Approvals,
+    private readonly applications: HatApplications,
+    private readonly activity: ActivityLog,
+    private readonly owners: Owners,
+  ) {}
+
+  async overview(hat: HatRecord): Promise<Overview> {
+    const [statuses, websites] = await Promise.all([this.applications.statusFor(hat), this.approvals.list(hat.name)]);
+    return {
+      applications: statuses.filter((s) => s.enabled).sort(byName),
+      websites: [...websites].sort((a, b) => lastUsed(b) - lastUsed(a)),
+      available: statuses.filter((s) => !s.enabled).sort(byName),
+    };
+  }
+
+  /** One page of the activity log, newest first; a page past the end shows the last one. */
+  async activityPage(hat: HatRecord, page: number): Promise<ActivityPage> {
+    if (!Number.isSafeInteger(page) || page < 1) throw new InvalidInput('page must be a whole number from 1 up', 'page');
+    let found = await this.activity.page(hat.name, page, ACTIVITY_PER_PAGE);
+    const pages = Math.max(1, Math.ceil(found.total / ACTIVITY_PER_PAGE));
+    if (page > pages) {
+      page = pages;
+      found = await this.activity.page(hat.name, page, ACTIVITY_PER_PAGE);
+    }
+    return { entries: found.entries, page, pages, total: found.total, perPage: ACTIVITY_PER_PAGE };
+  }
+
+  /**
+   * The whole activity log, newest first, in batches (for the JSON download). Entries written
+   * while it is read push older ones down a page; they are met twice and given once.
+   */
+  async *activityExport(hat: HatRecord): AsyncGenerator<ActivityEntry[]> {
+    const seen = new Set<string>();
+    for (let page = 1; ; page++) {
+      const { entries } = await this.activity.page(hat.name, page, EXPORT_BATCH);
+      const fresh = entries.filter((e) => !seen.has(e.id));
+      for (const e of fresh) seen.add(e.id);
+      if (fresh.length) yield fresh;
+      if (entries.length < EXPORT_BATCH) return;
+    }
+  }
+
+  /** Revokes an approved website: its `validate` tokens are refused from the next request on. */
+  revokeWebsite(hat: HatRecord, id: string, actor: { clientIp: string }): Promise<ApprovalRecord> {
+    return this.approvals.revoke(hat.name, id, { clientIp: actor.clientIp, via: 'dashboard' });
+  }
+
+  /**
+   * Disables an enabled application: its tokens are refused from the next request on.
+   * Null when it was not enabled (a second click, another tab); 404 when it is not registered.
+   */
+  async disableApplication(hat: HatRecord, id: string, actor: { clientIp: string }): Promise<ApplicationStatus | null> {
+    const status = await this.applications.status(hat, id);
+    if (!status.enabled) return null;
+    return this.applications.disable(hat, id, this.change(actor));
+  }
+
+  /**
+   * Enables an application with consent to what the page showed (`shownKey`, see
+   * `permissionsKey`). When the registration has changed since, nothing is enabled and
+   * `changed` is true: the owner must see the new request first.
+   */
+  async enableApplication(
+    hat: HatRecord,
+    id: string,
+    shownKey: string,
+    actor: { clientIp: string },
+  ): Promise<{ status: ApplicationStatus; changed: boolean }> {
+    const status = await this.applications.status(hat, id);
+    if (permissionsKey(status.application.permissions) !== shownKey) return { status, changed: true };
+    return { status: await this.applications.enable(hat, id, this.change(actor)), changed: false };
+  }
+
+  /** What is wrong with the form before the old password is even checked; empty when nothing. */
+  passwordChangeProblems(hat: HatRecord, input: PasswordChange): FieldProblems<keyof PasswordChange> {
+    const problems: FieldProblems<keyof PasswordChange> = {};
+    if (!input.oldPassword) problems.oldPassword = 'Enter your current password';
+    const weak = passwordProblem(input.newPassword, [hat.name, hat.email, hat.fullName]);
+    if (weak) problems.newPassword = `The new password ${weak}`;
+    else if (input.newPassword !== input.newPasswordRepeat) problems.newPasswordRepeat = 'The repeated password does not match the new password';
+    return problems;
+  }
+
+  /**
+   * Changes the password (Owners.changePassword: the old one is checked and throttled, and every
+   * owner token and browser session of the HAT ends). Throws NotAllowed for a wrong old password.
+   */
+  async changePassword(hat: HatRecord, input: PasswordChange, attempt: Omit<Attempt, 'via'>): Promise<void> {
+    const problems = this.passwordChangeProblems(hat, input);
+    const [field] = Object.keys(problems) as Array<keyof PasswordChange>;
+    if (field) throw new InvalidInput(problems[field]!, field, 'Invalid password');
+    await this.owners.changePassword(hat, input.oldPassword, input.newPassword, { ...attempt, via: 'dashboard' });
+  }
+
+  /** A logout from the dashboard, for the activity log. */
+  loggedOut(hat: HatRecord, actor: { clientIp: string }): Promise<void> {
+    return this.activity.record({ hat: hat.name, type: 'logout', via: 'dashboard', clientIp: actor.clientIp });
+  }
+
+  private change(actor: { clientIp: string }): ApplicationChange {
+    return { via: 'dashboard', clientIp: actor.clientIp };
+  }
+}
