@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader, SignJWT, type JWTPayload } from 'jose';
 import { SESSION_COOKIE } from '../src/http/session.js';
 import type { HatRecord } from '../src/store/ports.js';
 import type { Reply } from './support/http.js';
+import { FormClient, valueOf } from './support/forms.js';
+import { approvalPage } from './support/hatlogin.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from './support/server.js';
 
 const INVALID = 'The supplied authentication is invalid';
@@ -195,22 +196,15 @@ describe('GET /users/access_token/validate (SPEC 5)', () => {
   });
 
   describe("the browser's session cookie", () => {
-    /** A live, logged-in owner session for `hat`, as the login pages store it, and its signed cookie. */
-    const ownerSessionCookie = async (hat: string) => {
-      const id = randomBytes(32).toString('base64url');
-      await server.services.sessions.set({
-        id,
-        hat,
-        data: { owner: true, loggedInAt: Date.now(), csrfSecret: randomBytes(18).toString('base64url') },
-        expiresAt: new Date(Date.now() + 3600_000),
-      });
-      // koa's cookies sign `name=value` with keygrip: HMAC-SHA1, base64url.
-      const sig = createHmac('sha1', server.config.sessionSecret).update(`${SESSION_COOKIE}=${id}`).digest('base64url');
-      return `${SESSION_COOKIE}=${id}; ${SESSION_COOKIE}.sig=${sig}`;
-    };
-
     it('never authenticates an API call', async () => {
-      const cookie = await ownerSessionCookie('alice');
+      // A real owner session, made by logging in on the HAT's own login page.
+      const browser = new FormClient(server, 'alice');
+      const approval = await approvalPage(browser, 'Cookie Test', 'http://localhost:9/callback');
+      assert.equal(approval.status, 200);
+      assert.notEqual(valueOf(approval.text, 'pending'), null, 'the session is logged in: it shows the approval form');
+      assert.match(browser.cookieHeader, new RegExp(`${SESSION_COOKIE}=`));
+
+      const cookie = browser.cookieHeader;
       assert.match(refused(await validate({ Cookie: cookie })), /no token/i);
       const change = await server.call('alice', '/control/v2/auth/password', {
         method: 'POST',
