@@ -272,7 +272,16 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
       'INSERT INTO records (record_id, hat, endpoint, json, created_at) VALUES (@recordId, @hat, @endpoint, @json, @createdAt)',
     ),
     clearEndpoint: db.prepare('DELETE FROM records WHERE hat = ? AND endpoint = ?'),
-    sources: db.prepare('SELECT DISTINCT endpoint FROM records WHERE hat = ? ORDER BY endpoint').pluck(),
+    // A skip-scan over records_by_endpoint: one index seek per endpoint, however many records each holds.
+    sources: db
+      .prepare(
+        `WITH RECURSIVE e(endpoint) AS (
+           SELECT (SELECT min(endpoint) FROM records WHERE hat = @hat)
+           UNION ALL
+           SELECT (SELECT min(endpoint) FROM records WHERE hat = @hat AND endpoint > e.endpoint) FROM e WHERE e.endpoint IS NOT NULL
+         ) SELECT endpoint FROM e WHERE endpoint IS NOT NULL`,
+      )
+      .pluck(),
   };
 
   const tx = <A extends unknown[], R>(fn: (...args: A) => R) => db.transaction(fn);
@@ -514,7 +523,7 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
       },
       async sources(hat) {
         const result: Record<string, string[]> = {};
-        for (const endpoint of q.sources.all(hat) as string[]) {
+        for (const endpoint of q.sources.all({ hat }) as string[]) {
           const slash = endpoint.indexOf('/');
           const ns = endpoint.slice(0, slash);
           (result[ns] ??= []).push(endpoint.slice(slash + 1));
