@@ -8,6 +8,7 @@ import {
   approvalPage,
   flowPath,
   logInThroughPage,
+  registration,
   startWithStore,
   verifyAsRelyingParty,
 } from './support/hatlogin.js';
@@ -20,7 +21,7 @@ let stop: () => Promise<void>;
 before(async () => {
   ({ server, store, stop } = await startWithStore());
   for (const name of ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi']) await server.createHat(name);
-  await store.applications.create(application());
+  await server.services.registry.create(registration());
 });
 after(() => stop());
 
@@ -302,8 +303,9 @@ describe('Approving an approved application (SPEC 6.4-6.6)', () => {
     assert.equal(remembered.status, 303);
     assert.match(remembered.headers.location!, /^https:\/\/notes\.example\.com\/auth\/callback\?from=menu&token=/);
 
-    await store.applications.update(
-      application({ version: '1.1.0', permissions: [...application().permissions, { namespace: 'calendar', access: 'read' }] }),
+    await server.services.registry.replace(
+      'notes-app',
+      registration({ version: '1.1.0', permissions: [...application().permissions, { namespace: 'calendar', access: 'read' }] }),
     );
     const grown = await browser.get(flowPath('notes-app', CALLBACK));
     assert.equal(grown.status, 200);
@@ -311,11 +313,12 @@ describe('Approving an approved application (SPEC 6.4-6.6)', () => {
   });
 
   it('asks again when the permissions changed between showing the page and approving it', async () => {
-    await store.applications.create(application({ id: 'diary-app', name: 'Diary', redirectUris: ['https://diary.example.com/cb'] }));
+    await server.services.registry.create(registration({ id: 'diary-app', name: 'Diary', redirectUris: ['https://diary.example.com/cb'] }));
     const browser = new FormClient(server, 'alice');
     const page = await approvalPage(browser, 'diary-app', 'https://diary.example.com/cb');
-    await store.applications.update(
-      application({ id: 'diary-app', name: 'Diary', redirectUris: ['https://diary.example.com/cb'], permissions: [{ namespace: 'everything', access: 'write' }] }),
+    await server.services.registry.replace(
+      'diary-app',
+      registration({ id: 'diary-app', name: 'Diary', redirectUris: ['https://diary.example.com/cb'], permissions: [{ namespace: 'everything', access: 'write' }] }),
     );
     const reply = await answer(browser, page, 'approve');
     assert.equal(reply.status, 303);

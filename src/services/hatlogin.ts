@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidInput } from '../errors.js';
-import type { ApplicationRecord, HatRecord, Permission, Store } from '../store/ports.js';
+import type { ApplicationRecord, HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
+import type { ApplicationRegistry, HatApplications } from './applications.js';
 import type { Tokens } from './tokens.js';
 
 /** SPEC 6.1 limits. */
@@ -175,13 +176,6 @@ function matchesRegistered(app: ApplicationRecord, redirect: URL): boolean {
   });
 }
 
-const LEVEL = { read: 1, write: 2 } as const;
-
-/** True when `consented` allows everything `declared` asks for (`write` includes `read`). */
-export function coversPermissions(consented: readonly Permission[], declared: readonly Permission[]): boolean {
-  return declared.every((d) => consented.some((c) => c.namespace === d.namespace && LEVEL[c.access] >= LEVEL[d.access]));
-}
-
 /**
  * The "Log in with HAT" flow's decisions (SPEC 6): which requests are acceptable, whether the
  * owner approved this service before, and what approving or denying it does — the token, the
@@ -193,6 +187,8 @@ export class HatLogin {
     private readonly directory: HatDirectory,
     private readonly tokens: Tokens,
     private readonly activity: ActivityLog,
+    private readonly registry: ApplicationRegistry,
+    private readonly applications: HatApplications,
   ) {}
 
   /** Validates `name` and `redirect` (SPEC 6.1-6.2); throws InvalidInput (400) otherwise. */
@@ -222,8 +218,8 @@ export class HatLogin {
    */
   async approveIfRemembered(hat: HatRecord, request: ServiceRequest, actor: Actor): Promise<string | null> {
     if (request.application) {
-      const grant = await this.store.grants.get(hat.name, request.application.id);
-      if (!grant?.enabled || !coversPermissions(grant.permissions, request.application.permissions)) return null;
+      const status = await this.applications.status(hat, request.application.id);
+      if (!status.active) return null;
       await this.store.grants.touch(hat.name, request.application.id, new Date());
       return this.finish(hat, request, actor, 'remembered');
     }
@@ -235,12 +231,13 @@ export class HatLogin {
 
   /**
    * The owner approved (SPEC 6.5). A generic service is remembered for its name and origin; an
-   * application is enabled with a snapshot of exactly the permissions the page showed.
+   * application is enabled with a snapshot of exactly the permissions it declares (the route
+   * checked that they are the ones the page showed).
    */
   async approve(hat: HatRecord, request: ServiceRequest, actor: Actor): Promise<string> {
     const now = new Date();
     const app = request.application;
-    if (app) await this.enable(hat, app, now);
+    if (app) await this.enable(hat, app, actor, now);
     else {
       const existing = await this.store.approvals.find(hat.name, request.name, request.origin);
       if (existing) await this.store.approvals.touch(hat.name, existing.id, now);
@@ -261,28 +258,15 @@ export class HatLogin {
   }
 
   /**
-   * Consent to an application: its grant becomes exactly what it declares now. Tokens refused by
-   * an earlier disabling stay refused (the grant's `tokensNotBefore` never moves back); a grant
-   * that stays enabled keeps its tokens working.
+   * Consent to an application, through the one place that writes grants. When it was disabled
+   * and is approved again within the same second, the new token must wait for the second the
+   * grant accepts (at most one second).
    */
-  private async enable(hat: HatRecord, app: ApplicationRecord, now: Date): Promise<void> {
-    const existing = await this.store.grants.get(hat.name, app.id);
-    const nowSeconds = Math.floor(now.getTime() / 1000);
-    const tokensNotBefore = existing?.enabled ? existing.tokensNotBefore : Math.max(existing?.tokensNotBefore ?? 0, nowSeconds);
-    await this.store.grants.put({
-      hat: hat.name,
-      applicationId: app.id,
-      enabled: true,
-      permissions: app.permissions.map((p) => ({ namespace: p.namespace, access: p.access })),
-      version: app.version,
-      tokensNotBefore,
-      updatedAt: now,
-      lastUsedAt: now,
-    });
-    this.directory.forget(hat.name);
-    // Disabled and approved again within one second: the new token must be issued in a second
-    // the grant accepts (at most one second's wait).
-    const wait = tokensNotBefore * 1000 - Date.now();
+  private async enable(hat: HatRecord, app: ApplicationRecord, actor: Actor, now: Date): Promise<void> {
+    await this.applications.enable(hat, app.id, { via: 'hatlogin', clientIp: actor.clientIp });
+    await this.store.grants.touch(hat.name, app.id, now);
+    const grant = await this.store.grants.get(hat.name, app.id);
+    const wait = (grant?.tokensNotBefore ?? 0) * 1000 - Date.now();
     if (wait > 0) await sleep(wait);
   }
 
@@ -307,10 +291,9 @@ export class HatLogin {
 
   /** The registered application a `name` refers to; ids are matched case-insensitively so none can be borrowed. */
   private async applicationNamed(name: string): Promise<ApplicationRecord | null> {
-    if (name.length > 200) return null;
-    const exact = await this.store.applications.get(name);
+    const exact = await this.registry.find(name);
     if (exact) return exact;
     const lower = name.toLowerCase();
-    return lower === name ? null : this.store.applications.get(lower);
+    return lower === name ? null : this.registry.find(lower);
   }
 }

@@ -44,6 +44,12 @@ export function application(overrides: Partial<ApplicationRecord> = {}): Applica
   };
 }
 
+/** The same application as the admin API takes it (SPEC 9). */
+export function registration(overrides: Partial<ApplicationRecord> = {}): Omit<ApplicationRecord, 'createdAt'> {
+  const { createdAt: _createdAt, ...body } = application(overrides);
+  return body;
+}
+
 /** Shows the login page for `name`/`redirect` and submits `password`; returns the login POST's reply. */
 export async function logInThroughPage(browser: FormClient, name: string, redirect: string, password = STRONG_PASSWORD): Promise<Reply> {
   const page = await browser.get(flowPath(name, redirect));
