@@ -5,7 +5,8 @@
  * was imported once at start-up, which is the least that a real validation must do.
  *
  * Environment: BARE_PUBLIC_PEM (the SPKI key to verify with), BARE_ISSUER. Same IPC as
- * `server-process.ts`: sends `{ready, port}`, stops on `stop` or when the parent goes away.
+ * `server-process.ts`: sends `{ready, port}`, answers `cpu`, stops on `stop` or when the parent
+ * goes away.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -38,6 +39,12 @@ const stop = () => {
   server.closeAllConnections();
   server.close(() => process.exit(0));
 };
-process.on('message', (m: { type: string }) => m.type === 'stop' && stop());
+process.on('message', (m: { type: string }) => {
+  if (m.type === 'stop') stop();
+  if (m.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ type: 'cpu', micros: user + system });
+  }
+});
 process.on('disconnect', stop);
 process.send?.({ type: 'ready', port: (server.address() as AddressInfo).port, pid: process.pid });

@@ -11,6 +11,8 @@ export interface Child {
   process: ChildProcess;
   /** Resident set size of the child, in bytes, as it reports it. */
   rss(): Promise<number>;
+  /** CPU time (user + system) the child has used so far, in µs. */
+  cpu(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -42,16 +44,8 @@ export async function startChild(file: string, options: ChildOptions): Promise<C
   return {
     ...ready,
     process: child,
-    rss: () =>
-      new Promise((resolve) => {
-        const onMessage = (m: { type: string; rss?: number }) => {
-          if (m.type !== 'rss') return;
-          child.off('message', onMessage);
-          resolve(m.rss!);
-        };
-        child.on('message', onMessage);
-        child.send({ type: 'rss' });
-      }),
+    rss: () => ask(child, 'rss', 'rss'),
+    cpu: () => ask(child, 'cpu', 'micros'),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -63,4 +57,16 @@ export async function startChild(file: string, options: ChildOptions): Promise<C
         child.send({ type: 'stop' });
       }),
   };
+}
+
+function ask(child: ChildProcess, type: string, field: string): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (m: Record<string, unknown>) => {
+      if (m.type !== type) return;
+      child.off('message', onMessage);
+      resolve(m[field] as number);
+    };
+    child.on('message', onMessage);
+    child.send({ type });
+  });
 }

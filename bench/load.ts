@@ -6,6 +6,8 @@ export interface Target {
   host: string;
   path: string;
   headers?: Record<string, string>;
+  /** The serving process's CPU time so far (µs), to count what each request costs it. */
+  cpu?: () => Promise<number>;
 }
 
 export interface Measure {
@@ -16,6 +18,8 @@ export interface Measure {
   p50: number;
   p99: number;
   requests: number;
+  /** CPU time the serving process spent per answered request, in µs (for it alone at a time). */
+  cpuMicrosPerRequest: number;
   /** Answers that were not 2xx, and connection errors or timeouts: both should be 0. */
   non2xx: number;
   errors: number;
@@ -64,7 +68,7 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function summary(route: string, connections: number, seconds: number, { result: r, latencies }: Fired): Measure {
+function summary(route: string, connections: number, seconds: number, { result: r, latencies }: Fired, cpuMicros = NaN): Measure {
   return {
     route,
     connections,
@@ -73,6 +77,7 @@ function summary(route: string, connections: number, seconds: number, { result: 
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     requests: r.requests.total,
+    cpuMicrosPerRequest: Math.round((10 * cpuMicros) / r.requests.total) / 10,
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
   };
@@ -81,7 +86,10 @@ function summary(route: string, connections: number, seconds: number, { result: 
 /** A warm-up that is thrown away, then a measured run at the same load. */
 export async function measure(route: string, target: Target, connections = CONNECTIONS, seconds = MEASURE_SECONDS): Promise<Measure> {
   await fire(target, connections, WARM_UP_SECONDS);
-  return summary(route, connections, seconds, await fire(target, connections, seconds));
+  const cpuBefore = (await target.cpu?.()) ?? NaN;
+  const fired = await fire(target, connections, seconds);
+  const cpuAfter = (await target.cpu?.()) ?? NaN;
+  return summary(route, connections, seconds, fired, cpuAfter - cpuBefore);
 }
 
 /** Several loads at once (after a common warm-up), each measured over the same seconds. */

@@ -70,10 +70,11 @@ const ms = (n: number) => n.toFixed(2).padStart(8);
 const say = (line = '') => console.log(line);
 
 function table(rows: Measure[]): void {
-  say(`${'route'.padEnd(44)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}  conns  non-2xx/errors`);
+  say(`${'route'.padEnd(44)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU µs/req'.padStart(11)}  conns  non-2xx/errors`);
   for (const r of rows) {
+    const cpu = Number.isNaN(r.cpuMicrosPerRequest) ? '-' : r.cpuMicrosPerRequest.toFixed(1);
     say(
-      `${r.route.padEnd(44)} ${String(r.reqPerSec).padStart(8)} ${ms(r.p50)} ${ms(r.p99)}  ${String(r.connections).padStart(5)}  ${r.non2xx}/${r.errors}`,
+      `${r.route.padEnd(44)} ${String(r.reqPerSec).padStart(8)} ${ms(r.p50)} ${ms(r.p99)} ${cpu.padStart(11)}  ${String(r.connections).padStart(5)}  ${r.non2xx}/${r.errors}`,
     );
   }
 }
@@ -109,8 +110,15 @@ try {
   const bare = await startChild('bare.ts', { env: { BARE_PUBLIC_PEM: publicPem, BARE_ISSUER: hatHost } });
   children.push(bare);
 
-  const validate: Target = { port: server.port, host: hatHost, path: '/users/access_token/validate', headers: { 'x-auth-token': token } };
+  const validate: Target = {
+    port: server.port,
+    host: hatHost,
+    path: '/users/access_token/validate',
+    headers: { 'x-auth-token': token },
+    cpu: server.cpu,
+  };
   const accessToken: Target = {
+    cpu: server.cpu,
     port: server.port,
     host: hatHost,
     path: '/users/access_token',
@@ -125,8 +133,9 @@ try {
     return m;
   };
   if (runs('bare')) {
-    keep(await measure('bare Koa: answer only', { port: bare.port, host: 'localhost', path: '/answer' }));
-    keep(await measure('bare Koa: jose RS256 verify only', { port: bare.port, host: 'localhost', path: '/verify', headers: { 'x-auth-token': token } }));
+    const at = { port: bare.port, host: 'localhost', cpu: bare.cpu };
+    keep(await measure('bare Koa: answer only', { ...at, path: '/answer' }));
+    keep(await measure('bare Koa: jose RS256 verify only', { ...at, path: '/verify', headers: { 'x-auth-token': token } }));
   }
   if (runs('validate')) keep(await measure('GET /users/access_token/validate', validate));
   if (runs('login')) keep(await measure('GET /users/access_token (scrypt login)', accessToken));

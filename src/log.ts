@@ -7,12 +7,17 @@ export type { Logger } from 'pino';
  * of defence; the request logger (http/logging.ts) already leaves out headers and query strings.
  */
 export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: undefined,
-    redact: {
-      paths: ['password', 'pass', 'token', 'accessToken', '*.password', '*.pass', '*.token', '*.accessToken', 'headers'],
-      censor: '[redacted]',
+  return pino(
+    {
+      level,
+      base: undefined,
+      redact: {
+        paths: ['password', 'pass', 'token', 'accessToken', '*.password', '*.pass', '*.token', '*.accessToken', 'headers'],
+        censor: '[redacted]',
+      },
     },
-  });
+    // Lines are gathered up to 4 KiB (at most 250 ms) before one write: under load, one write
+    // per request line cost more than the rest of a token validation. Pino flushes on exit.
+    pino.destination({ dest: 1, minLength: 4096, periodicFlush: 250 }),
+  );
 }

@@ -18,7 +18,7 @@ export function authenticate(services: Services) {
     const hat = hatOf(ctx);
     const token = ctx.get('X-Auth-Token') || queryValue(ctx, 'X-Auth-Token') || queryValue(ctx, 'access_token');
     if (token) {
-      ctx.state.principal = await services.auth.authenticate(hat, token);
+      ctx.state.principal = services.auth.remembered(hat, token) ?? (await services.auth.authenticate(hat, token));
       return next();
     }
     const username = queryValue(ctx, 'username');

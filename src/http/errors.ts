@@ -2,6 +2,7 @@ import type { Next } from 'koa';
 import { HatError, TooManyAttempts } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AppContext } from './context.js';
+import { isApiPath } from './paths.js';
 
 /** Errors that only HTTP knows about. */
 export class PayloadTooLarge extends HatError {
@@ -33,13 +34,10 @@ export class CsrfRejected extends HatError {
   }
 }
 
-const JSON_PATHS = ['/api/', '/users/', '/user/', '/control/', '/.well-known/'];
-const JSON_EXACT = ['/publickey', '/healthz'];
-
 /** SPEC 3: the path decides JSON or page; other paths answer pages unless only JSON is accepted. */
 export function answersJson(ctx: AppContext): boolean {
   const p = ctx.path;
-  if (JSON_EXACT.includes(p) || JSON_PATHS.some((prefix) => p.startsWith(prefix))) return true;
+  if (isApiPath(p)) return true;
   const accept = ctx.get('Accept');
   return accept !== '' && ctx.accepts('html', 'json') === 'json' && !/text\/html|\*\/\*/.test(accept);
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { SessionStore } from '../store/ports.js';
 import type { AppContext } from './context.js';
 import { CsrfRejected } from './errors.js';
+import { isApiPath } from './paths.js';
 
 export const SESSION_COOKIE = 'hat_session';
 
@@ -51,6 +52,9 @@ export function browserSession(app: Koa<any, any>, config: Config, sessions: Ses
     app,
   );
   return async function sessionForPages(ctx: AppContext, next: Next): Promise<void> {
+    // API calls never use the session: skipping it spares them a store read when a browser
+    // sends the cookie along, and a fresh session id (32 random bytes) when it does not.
+    if (isApiPath(ctx.path)) return next();
     // Behind a TLS-terminating proxy Koa may not know the request was https; the cookie still is.
     if (https) (ctx.cookies as unknown as { secure: boolean }).secure = true;
     return middleware(ctx as never, next);

@@ -22,7 +22,8 @@ export function tenancy(config: Config, hats: HatDirectory) {
       return next();
     }
     const name = host.endsWith(suffix) ? host.slice(0, -suffix.length) : '';
-    const hat = name && !name.includes('.') ? await hats.find(name) : null;
+    let hat = name && !name.includes('.') ? hats.fresh(name) : null;
+    if (hat === undefined) hat = await hats.find(name);
     if (!hat) throw new NotFound(`There is no HAT at ${host || 'this address'}`, 'HAT unavailable');
     ctx.state.tenant = { kind: 'hat', hat, address: hatAddress(config, hat.name) };
     return next();

@@ -39,6 +39,15 @@ export class HatDirectory {
     }
   }
 
+  /**
+   * What `find` would answer without reading the store, when the remembered record is fresh
+   * enough; undefined when only `find` can tell. Lets the common case skip a promise.
+   */
+  fresh(name: string): HatRecord | null | undefined {
+    const entry = this.cache.get(name);
+    return entry && !entry.pending && Date.now() - entry.fetchedAt < this.freshnessMs ? entry.hat : undefined;
+  }
+
   /** A change was made to this HAT here: the next `find` reads it again. */
   forget(name: string): void {
     this.cache.delete(name);
