@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { test as base, type Page, type TestInfo } from '@playwright/test';
 import { startTestServer, type TestServer } from '../test/support/server.js';
+import { startDemo, type RunningDemo } from '../demo/server.js';
 
 /** Screenshots that go with the test results, for people to look at. */
 export const SCREENSHOT_DIR = path.resolve('test-results', 'screenshots');
@@ -22,7 +23,7 @@ export interface ClusterFixture {
 }
 
 /** One real server per worker, on a free port, with its own data folder. */
-export const test = base.extend<{}, { cluster: ClusterFixture }>({
+export const test = base.extend<{}, { cluster: ClusterFixture; demo: RunningDemo }>({
   cluster: [
     async ({}, use) => {
       const server = await startTestServer();
@@ -32,6 +33,15 @@ export const test = base.extend<{}, { cluster: ClusterFixture }>({
         clusterUrl: `http://${server.clusterHost}`,
       });
       await server.stop();
+    },
+    { scope: 'worker' },
+  ],
+  /** The demo third-party website (`npm run demo`) on a free port: `demo.url` is http://localhost:<port>. */
+  demo: [
+    async ({}, use) => {
+      const demo = await startDemo({ port: 0, hatDomain: 'hat.localhost' });
+      await use(demo);
+      await demo.close();
     },
     { scope: 'worker' },
   ],
