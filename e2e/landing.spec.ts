@@ -46,8 +46,8 @@ test.describe('The cluster landing page (SPEC 9)', () => {
     await summary.getByRole('link', { name: /Email must be/ }).click();
     await expect(page.getByLabel('Email')).toBeFocused();
 
-    await page.getByLabel('HAT name').fill('grace');
-    await page.getByLabel('Email').fill('grace@example.com');
+    await page.getByLabel('HAT name').fill('lp-grace');
+    await page.getByLabel('Email').fill('lp-grace@example.com');
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('Repeat the password').fill(PASSWORD + ' ');
     await page.getByRole('button', { name: 'Create my HAT' }).click();
@@ -58,14 +58,15 @@ test.describe('The cluster landing page (SPEC 9)', () => {
     await page.getByRole('button', { name: 'Create my HAT' }).click();
 
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your HAT is ready');
-    const address = new URL(cluster.hatUrl('grace')).host;
+    const address = new URL(cluster.hatUrl('lp-grace')).host;
     await expect(page.getByText(`Your HAT is ready at ${address}`)).toBeVisible();
     await page.getByRole('link', { name: 'Go to my HAT' }).click();
-    await expect(page).toHaveURL(cluster.hatUrl('grace') + '/');
+    await expect(page).toHaveURL(cluster.hatUrl('lp-grace') + '/');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Log in to your HAT');
   });
 
   test('takes a person to their HAT by name, and says so when there is none', async ({ page, cluster }) => {
-    await cluster.server.createHat('hedy');
+    await cluster.server.createHat('lp-hedy');
     await page.goto(cluster.clusterUrl + '/');
     const name = page.getByLabel("Your HAT's name");
 
@@ -75,8 +76,8 @@ test.describe('The cluster landing page (SPEC 9)', () => {
     await expect(name).toHaveAttribute('aria-invalid', 'true');
     await expect(name).toBeFocused();
 
-    await name.fill('Hedy');
+    await name.fill('LP-Hedy');
     await page.getByRole('button', { name: 'Go to my HAT' }).click();
-    await expect(page).toHaveURL(cluster.hatUrl('hedy') + '/');
+    await expect(page).toHaveURL(cluster.hatUrl('lp-hedy') + '/');
   });
 });

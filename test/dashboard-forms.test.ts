@@ -387,7 +387,7 @@ describe('The activity log on the dashboard', () => {
     await server.call('active', '/users/access_token', { headers: { username: 'active', password: 'wrong-password-here' } });
     const browser = await loggedIn('active');
     const page = await browser.get('/');
-    assert.match(page.text, /<tr role="row" class="failed">[^]*?Wrong password[^]*?data-label="From address" class="mono">127\.0\.0\.1<\/td>\s*<td role="cell" data-label="Through">API<\/td>/);
+    assert.match(page.text, /<tr role="row" class="failed">[^]*?Wrong password[^]*?data-label="From address"><span class="mono">127\.0\.0\.1<\/span><\/td>\s*<td role="cell" data-label="Through">API<\/td>/);
   });
 
   it('downloads the whole log as JSON, newest first, as an attachment that is never cached', async () => {

@@ -81,10 +81,11 @@ const WHAT: Record<string, string> = {
   logout: 'Logged out',
 };
 
+/** An approval is also the service's login: it got a token. */
 const APPROVAL_DETAIL: Record<string, string> = {
   remembered: 'Logged in (approved before)',
-  approved: 'Approved',
-  'application enabled': 'Approved and enabled',
+  approved: 'Approved and logged in',
+  'application enabled': 'Enabled and logged in',
 };
 
 const VIA: Record<string, string> = {

@@ -86,6 +86,7 @@ export function dashboardRoutes(router: AppRouter, services: Services): void {
     await ctx.render('dashboard', {
       hatAddress: address(ctx),
       hatName: hat.name,
+      currentPage: 'dashboard',
       csrf: csrfToken(ctx),
       notice: takeNotice(ctx),
       overview: view,
