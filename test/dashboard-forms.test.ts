@@ -335,6 +335,29 @@ describe('Applications on the dashboard', () => {
     assert.match((await browser.get('/')).text, /id="app-notes-name"/, 'still enabled');
   });
 
+  it('asks again when an enabled application comes to want more, and keeps to the old consent meanwhile', async () => {
+    const admin = { authorization: `Bearer ${server.config.adminToken}` };
+    const growing = { ...NOTES, id: 'growing', name: 'Growing', permissions: [{ namespace: 'profile', access: 'read' }] };
+    assert.equal((await server.call(null, '/api/admin/applications', { method: 'POST', headers: admin, body: growing })).status, 201);
+    const browser = await loggedIn('appy');
+    await browser.get('/');
+    assert.equal((await browser.post('/dashboard/applications/growing/enable', { permissions: 'profile:read' })).status, 303);
+    const wider = { ...growing, version: '2.0.0', permissions: [...growing.permissions, { namespace: 'notes', access: 'write' }] };
+    assert.equal((await server.call(null, '/api/admin/applications/growing', { method: 'PUT', headers: admin, body: wider })).status, 200);
+
+    const page = await browser.get('/');
+    const card = page.text.slice(page.text.indexOf('id="app-growing-name"'), page.text.indexOf('/dashboard/applications/growing/disable'));
+    assert.match(card, /May use:[^]*?profile<\/span>\s*<span class="access read">read only<\/span>/);
+    assert.match(card, /Growing now also asks for:[^]*?notes<\/span>\s*<span class="access write">read and write<\/span>/);
+    assert.match(card, /<input type="hidden" name="permissions" value="notes:write,profile:read">/);
+
+    assert.equal((await browser.post('/dashboard/applications/growing/enable', { permissions: 'notes:write,profile:read' })).status, 303);
+    const after = await browser.get('/');
+    assert.doesNotMatch(after.text, /Growing now also asks for/);
+    const status = await server.call('appy', '/api/v2.6/applications/growing', { headers: { 'x-auth-token': await server.ownerToken('appy') } });
+    assert.equal(status.json().active, true);
+  });
+
   it('answers GET on a form address with 405', async () => {
     const browser = await loggedIn('appy');
     const reply = await browser.get('/dashboard/applications/notes/disable');
