@@ -75,6 +75,7 @@ test.describe('Log in with HAT through the demo website', () => {
     await expect(page).toHaveURL(new RegExp(`^${demo.url}/callback\\?token=`));
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`You are logged in as ${address}`);
     await expect(page.locator('#scope')).toHaveText('validate');
+    await saveScreenshot(page, testInfo, 'demo-logged-in');
   });
 
   test('denying sends the person back to the website with access_denied', async ({ page, cluster, demo }) => {
