@@ -44,7 +44,7 @@ export function landingRoutes(router: AppRouter, services: Services): void {
   const renderLanding = async (ctx: AppContext, go: { name?: string; error?: string } = {}) => {
     // "Go to my HAT" ends in a redirect to the HAT's own host, and form-action covers redirects.
     allowFormTarget(ctx, `${config.publicScheme}://*.${cluster}`);
-    await ctx.render('landing', { title: 'HAT Login', cluster, domain: config.hatDomain, go, minPassword: MIN_PASSWORD_LENGTH });
+    await ctx.render('landing', { cluster, go });
   };
 
   const renderSignup = async (ctx: AppContext, view: SignupView) => {
@@ -52,7 +52,6 @@ export function landingRoutes(router: AppRouter, services: Services): void {
     await ctx.render('signup', {
       csrf: csrfToken(ctx),
       cluster,
-      domain: config.hatDomain,
       values: view.values,
       errors: view.errors,
       errorList,
