@@ -1,3 +1,4 @@
+import { Unavailable } from '../errors.js';
 import type { HatRecord, Store } from '../store/ports.js';
 
 interface Entry {
@@ -25,8 +26,11 @@ export class HatDirectory {
     const now = Date.now();
     const entry = this.cache.get(name);
     if (entry && (entry.pending || now - entry.fetchedAt < this.freshnessMs)) return entry.pending ?? entry.hat;
-    // One read per name at a time, however many requests are waiting for it.
-    const pending = this.store.hats.find(name);
+    // One read per name at a time, however many requests are waiting for it. A failing read
+    // means the datastore is not answering (503), whatever the adapter's own error says.
+    const pending = this.store.hats.find(name).catch((err: unknown) => {
+      throw storeUnavailable(err);
+    });
     this.cache.set(name, { hat: entry?.hat ?? null, fetchedAt: now, pending });
     try {
       const hat = await pending;
@@ -52,6 +56,12 @@ export class HatDirectory {
   forget(name: string): void {
     this.cache.delete(name);
   }
+}
+
+function storeUnavailable(err: unknown): Unavailable {
+  const unavailable = new Unavailable('The datastore is not answering; please try again shortly');
+  unavailable.cause = err; // logged with the 503, never shown
+  return unavailable;
 }
 
 export const HAT_NAME_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
