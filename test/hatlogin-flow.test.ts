@@ -312,6 +312,21 @@ describe('Approving an approved application (SPEC 6.4-6.6)', () => {
     assert.match(grown.text, /<span class="namespace mono">calendar<\/span>/);
   });
 
+  it('asks again after the owner disabled it, and the token of the new consent works at once', async () => {
+    const browser = new FormClient(server, 'grace');
+    const first = await answer(browser, await approvalPage(browser, 'notes-app', CALLBACK), 'approve');
+    const oldToken = new URL(first.headers.location!).searchParams.get('token')!;
+    const hat = (await store.hats.find('grace'))!;
+    await server.services.applications.disable(hat, 'notes-app', { via: 'dashboard' });
+    const page = await browser.get(flowPath('notes-app', CALLBACK));
+    assert.equal(page.status, 200, 'a disabled application is asked about again');
+    const again = await answer(browser, page, 'approve');
+    const token = new URL(again.headers.location!).searchParams.get('token')!;
+    const check = (t: string) => server.call('grace', '/users/access_token/validate', { headers: { 'x-auth-token': t } });
+    assert.equal((await check(token)).status, 200);
+    assert.equal((await check(oldToken)).status, 401, 'tokens from before the disabling stay refused');
+  });
+
   it('asks again when the permissions changed between showing the page and approving it', async () => {
     await server.services.registry.create(registration({ id: 'diary-app', name: 'Diary', redirectUris: ['https://diary.example.com/cb'] }));
     const browser = new FormClient(server, 'alice');

@@ -221,6 +221,7 @@ export class HatLogin {
       const status = await this.applications.status(hat, request.application.id);
       if (!status.active) return null;
       await this.store.grants.touch(hat.name, request.application.id, new Date());
+      await this.grantAccepts(hat, request.application.id);
       return this.finish(hat, request, actor, 'remembered');
     }
     const approval = await this.store.approvals.find(hat.name, request.name, request.origin);
@@ -257,15 +258,20 @@ export class HatLogin {
     return this.finish(hat, request, actor, app ? 'application enabled' : 'approved');
   }
 
-  /**
-   * Consent to an application, through the one place that writes grants. When it was disabled
-   * and is approved again within the same second, the new token must wait for the second the
-   * grant accepts (at most one second).
-   */
+  /** Consent to an application, through the one place that writes grants. */
   private async enable(hat: HatRecord, app: ApplicationRecord, actor: Actor, now: Date): Promise<void> {
     await this.applications.enable(hat, app.id, { via: 'hatlogin', clientIp: actor.clientIp });
     await this.store.grants.touch(hat.name, app.id, now);
-    const grant = await this.store.grants.get(hat.name, app.id);
+    await this.grantAccepts(hat, app.id);
+  }
+
+  /**
+   * Right after the application was disabled and enabled again within one second, its grant
+   * refuses tokens issued in that second: wait for the next one (at most a second), so that the
+   * token we hand out works.
+   */
+  private async grantAccepts(hat: HatRecord, applicationId: string): Promise<void> {
+    const grant = await this.store.grants.get(hat.name, applicationId);
     const wait = (grant?.tokensNotBefore ?? 0) * 1000 - Date.now();
     if (wait > 0) await sleep(wait);
   }
