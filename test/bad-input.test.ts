@@ -320,12 +320,13 @@ describe('A 5xx never shows a stack trace or internal detail (SPEC 3)', () => {
     };
     hats.fresh = () => undefined; // the remembered record would spare the failing read
     try {
-      const reply = await server.call('broken', '/', { headers: { accept: 'text/html' } });
+      // A host this process has not looked up yet, so that the look-up really runs.
+      const reply = await server.call('unseen', '/', { headers: { accept: 'text/html' } });
       assert.equal(reply.status, 500);
       assert.match(String(reply.headers['content-type']), /^text\/html/);
       assert.match(reply.text, /Internal Server Error/);
       assertNoInternals(reply.text);
-      const api = await server.call('broken', '/users/access_token', { headers: { username: 'broken', password: 'x' } });
+      const api = await server.call('unseen2', '/users/access_token', { headers: { username: 'unseen2', password: 'x' } });
       assertSpecError(api, 500);
       assertNoInternals(api.text);
     } finally {
