@@ -331,9 +331,9 @@ describe('Approving an approved application (SPEC 6.4-6.6)', () => {
     await server.services.registry.create(registration({ id: 'diary-app', name: 'Diary', redirectUris: ['https://diary.example.com/cb'] }));
     const browser = new FormClient(server, 'alice');
     const page = await approvalPage(browser, 'diary-app', 'https://diary.example.com/cb');
-    await server.services.registry.replace(
-      'diary-app',
-      registration({ id: 'diary-app', name: 'Diary', redirectUris: ['https://diary.example.com/cb'], permissions: [{ namespace: 'everything', access: 'write' }] }),
+    // Changed by another process (the CLI, another server): this one's registry cache has not seen it.
+    await store.applications.update(
+      application({ id: 'diary-app', name: 'Diary', redirectUris: ['https://diary.example.com/cb'], permissions: [{ namespace: 'everything', access: 'write' }] }),
     );
     const reply = await answer(browser, page, 'approve');
     assert.equal(reply.status, 303);

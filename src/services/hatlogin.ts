@@ -4,7 +4,7 @@ import { InvalidInput } from '../errors.js';
 import type { ApplicationRecord, HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
-import type { ApplicationRegistry, HatApplications } from './applications.js';
+import type { HatApplications } from './applications.js';
 import type { Tokens } from './tokens.js';
 
 /** SPEC 6.1 limits. */
@@ -187,7 +187,6 @@ export class HatLogin {
     private readonly directory: HatDirectory,
     private readonly tokens: Tokens,
     private readonly activity: ActivityLog,
-    private readonly registry: ApplicationRegistry,
     private readonly applications: HatApplications,
   ) {}
 
@@ -297,9 +296,11 @@ export class HatLogin {
 
   /** The registered application a `name` refers to; ids are matched case-insensitively so none can be borrowed. */
   private async applicationNamed(name: string): Promise<ApplicationRecord | null> {
-    const exact = await this.registry.find(name);
+    // Read from the store, not the registry's short-lived cache: the page shown, the check at
+    // the moment of consent and the grant written must all see the same registration.
+    const exact = await this.store.applications.get(name);
     if (exact) return exact;
     const lower = name.toLowerCase();
-    return lower === name ? null : this.registry.find(lower);
+    return lower === name ? null : this.store.applications.get(lower);
   }
 }

@@ -78,7 +78,7 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     signup: new Signup(config, store, hasher, vault),
     activity,
     locator: new HatLocator(config, hats),
-    hatlogin: new HatLogin(store, hats, tokens, activity, registry, applications),
+    hatlogin: new HatLogin(store, hats, tokens, activity, applications),
     approvals,
     registry,
     applications,
