@@ -1,12 +1,13 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
 /**
  * Structured JSON logs. Anything that could carry a secret is redacted by path as a second line
  * of defence; the request logger (http/logging.ts) already leaves out headers and query strings.
+ * `destination` (stdout by default) lets tests read the lines.
  */
-export function createLogger(level: string): Logger {
+export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
@@ -18,6 +19,6 @@ export function createLogger(level: string): Logger {
     },
     // Lines are gathered up to 4 KiB (at most 250 ms) before one write: under load, one write
     // per request line cost more than the rest of a token validation. Pino flushes on exit.
-    pino.destination({ dest: 1, minLength: 4096, periodicFlush: 250 }),
+    destination ?? pino.destination({ dest: 1, minLength: 4096, periodicFlush: 250 }),
   );
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
+import type { Logger } from '../../src/log.js';
 import type { Store } from '../../src/store/ports.js';
 import { request, type Reply, type RequestOptions } from './http.js';
 
@@ -23,9 +24,14 @@ export interface TestServer extends RunningServer {
 
 /**
  * A real server on a free port of 127.0.0.1, with its own temporary data folder and a cheap
- * password hash (tests are not about scrypt's cost). Pass `store` to run against another adapter.
+ * password hash (tests are not about scrypt's cost). Pass `store` to run against another adapter,
+ * `options.log` to read the server's log lines.
  */
-export async function startTestServer(env: Record<string, string> = {}, store?: Store): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  store?: Store,
+  options: { log?: Logger } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hat-test-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -34,7 +40,7 @@ export async function startTestServer(env: Record<string, string> = {}, store?: 
     SCRYPT_LOG2N: '10',
     ...env,
   });
-  const running = await startServer(config, store ? { store } : {});
+  const running = await startServer(config, { ...(store ? { store } : {}), ...(options.log ? { log: options.log } : {}) });
   const clusterHost = `${running.config.hatDomain}:${running.port}`;
   const hatHost = (name: string) => `${name}.${clusterHost}`;
   const call = (name: string | null, p: string, options?: RequestOptions) =>
