@@ -203,6 +203,15 @@ describe('Bad input to the JSON endpoints gets a SPEC 3 error (SPEC 3, 5, 9)', (
         }
       });
 
+      it('answers 400 naming the field to a deeply nested value, and keeps answering', async () => {
+        const arrays = '['.repeat(20_000) + ']'.repeat(20_000);
+        const objects = '{"a":'.repeat(9_000) + '1' + '}'.repeat(9_000);
+        for (const nested of [arrays, objects]) {
+          const text = JSON.stringify({ ...t.body(), [t.field]: 0, constructor: { x: 1 } }).replace(`"${t.field}":0`, `"${t.field}":${nested}`);
+          assertSpecError(await t.send(text, asJson), 400, new RegExp(t.field));
+        }
+      });
+
       it('answers 400 naming the field to an array, a number, a boolean or null in place of a string', async () => {
         for (const value of [['x'], 12345, true, null]) {
           const reply = await t.send(JSON.stringify({ ...t.body(), [t.field]: value }), asJson);
