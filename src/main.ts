@@ -13,7 +13,16 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const running = await startServer(config);
+  let running;
+  try {
+    running = await startServer(config);
+  } catch (err) {
+    // A taken port or an unreachable MongoDB is an operator's problem: one clear line, no stack.
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use` : (err as Error).message;
+    console.error(`hat-login: cannot start: ${reason}`);
+    process.exit(1);
+  }
   const { log } = running.services;
   log.info(
     { store: running.services.storeKind, listen: `${config.host}:${running.port}` },
