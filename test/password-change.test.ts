@@ -187,9 +187,15 @@ describe('POST /control/v2/auth/password (SPEC 5)', () => {
     assert.match(reply.json().cause, /JSON/);
   });
 
-  it('answers 400 naming the field when a value is not a string', async () => {
+  it('answers 400 naming the field when a value is not a string, or the body not an object', async () => {
     const reply = await change('alice', aliceToken, { password: STRONG_PASSWORD, newPassword: 12345678901 });
     assert.equal(reply.status, 400);
-    assert.match(reply.json().cause, /newPassword/);
+    assert.match(reply.json().cause, /newPassword must be a string/);
+    const long = await change('alice', aliceToken, { password: 'x'.repeat(2001), newPassword: NEW_PASSWORD });
+    assert.equal(long.status, 400);
+    assert.match(long.json().cause, /^password .*at most 2000 characters/);
+    const notObject = await change('alice', aliceToken, ['password', 'newPassword']);
+    assert.equal(notObject.status, 400);
+    assert.match(notObject.json().cause, /JSON object/);
   });
 });

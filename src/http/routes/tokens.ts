@@ -40,8 +40,9 @@ export function tokenRoutes(router: AppRouter, services: Services): void {
   router.post('/control/v2/auth/password', authenticate(services), ownerOnly, async (ctx) => {
     const parsed = passwordChange.safeParse(await readJson(ctx));
     if (!parsed.success) {
-      const field = String(parsed.error.issues[0]?.path[0] ?? 'body');
-      throw new InvalidInput(`${field} must be a string`, field);
+      const field = parsed.error.issues[0]?.path[0];
+      if (field === undefined) throw new InvalidInput('The body must be a JSON object with password and newPassword');
+      throw new InvalidInput(`${String(field)} must be a string of at most 2000 characters`, String(field));
     }
     const issued = await services.owners.changePassword(
       hatOf(ctx),
