@@ -6,6 +6,7 @@ import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
 import { covers, narrow, type DeclaredPermissions } from './permissions.js';
 import type { IssuedToken, Tokens } from './tokens.js';
+import { MAX_REDIRECT_LENGTH, redirectProblem } from './redirects.js';
 
 /*
  * Approved applications (SPEC 1, 5 and 9): the cluster's registry, and each owner's consent.
@@ -22,42 +23,9 @@ export const APPLICATION_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 export const NAMESPACE = /^[0-9a-z-]+$/;
 const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,49}$/;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-const MAX_URL_LENGTH = 2048;
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '127.0.0.1' || hostname === '[::1]';
-}
-
-/**
- * Why `raw` cannot be a redirect URL (SPEC 6.1), or null when it can: absolute, https (plain
- * http only for loopback hosts), no user-info, no fragment, at most 2,048 characters. What a
- * lenient URL parser would quietly repair (spaces, backslashes, a percent-encoded host) is
- * refused too, as /hatlogin refuses it: a registered URL must be one that can be used.
- */
-export function redirectUriProblem(raw: string): string | null {
-  if (raw.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;
-  if (/[\s\p{C}\\]/u.test(raw)) return 'must not contain spaces, control characters or backslashes';
-  const authority = /^https?:\/\/([^/?#]*)/i.exec(raw)?.[1];
-  if (authority === undefined) return 'must be an absolute https:// URL';
-  if (authority.includes('@')) return 'must not contain a user name or password';
-  if (authority.includes('%')) return 'must not have a percent-encoded host';
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return 'must be an absolute URL';
-  }
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    return 'must use https (plain http only for localhost, *.localhost, 127.0.0.1 and [::1])';
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https URL';
-  if (url.username || url.password) return 'must not contain a user name or password';
-  if (raw.includes('#')) return 'must not contain a fragment (#)';
-  return null;
-}
 
 function homepageProblem(raw: string): string | null {
-  if (raw.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;
+  if (raw.length > MAX_REDIRECT_LENGTH) return `must be at most ${MAX_REDIRECT_LENGTH} characters`;
   try {
     const url = new URL(raw);
     return url.protocol === 'https:' || url.protocol === 'http:' ? null : 'must be an http or https URL';
@@ -94,7 +62,7 @@ export const registrationSchema = z.strictObject({
   description: z.string().max(2000, 'must be at most 2000 characters').default(''),
   homepage: z.union([z.literal(''), checked(homepageProblem)]).default(''),
   version: z.string().regex(VERSION, 'must be 1 to 50 characters: letters, digits, and . + _ - (e.g. 1.2.0)'),
-  redirectUris: z.array(checked(redirectUriProblem)).min(1, 'must list at least one URL').max(20, 'must list at most 20 URLs'),
+  redirectUris: z.array(checked(redirectProblem)).min(1, 'must list at least one URL').max(20, 'must list at most 20 URLs'),
   permissions: z.array(permission).max(100, 'must list at most 100 permissions'),
 });
 
