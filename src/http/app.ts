@@ -2,7 +2,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
 import type { Next } from 'koa';
-import Router from '@koa/router';
 import serve from 'koa-static';
 import views from 'koa-views';
 import nunjucks from 'nunjucks';
@@ -22,6 +21,7 @@ import { signupRoutes } from './routes/signup.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { securityHeaders } from './security.js';
 import { browserSession } from './session.js';
+import { matchCachingRouter } from './router.js';
 import { tenancy } from './tenancy.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -31,7 +31,7 @@ export const PUBLIC_DIR = path.join(ROOT_DIR, 'public');
 
 /** Routes of the cluster's own host (`HAT_DOMAIN`, `localhost`). */
 function clusterRouter(services: Services): AppRouter {
-  const router: AppRouter = new Router();
+  const router = matchCachingRouter();
   healthRoutes(router, services);
   signupRoutes(router, services);
   landingRoutes(router, services);
@@ -41,7 +41,7 @@ function clusterRouter(services: Services): AppRouter {
 
 /** Routes of a HAT's host (`<name>.HAT_DOMAIN`). */
 function hatRouter(services: Services): AppRouter {
-  const router: AppRouter = new Router();
+  const router = matchCachingRouter();
   healthRoutes(router, services);
   keyRoutes(router, services);
   tokenRoutes(router, services);
