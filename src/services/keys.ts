@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, generateKeyPair, hkdfSync, randomByte
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, exportJWK, importPKCS8, importSPKI, type JWK } from 'jose';
 import type { KeyRecord, Store } from '../store/ports.js';
+import type { HatDirectory } from './hats.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 const RSA_BITS = 2048;
@@ -101,8 +102,23 @@ export class KeyRing {
     this.cache.delete(hat);
   }
 
+  /**
+   * Gives the HAT a new key pair and retires the previous one at once: tokens it signed are
+   * refused from now on (a key is rotated because it may be known to someone else), and it
+   * leaves /publickey and the JWKS. Returns the new kid. The HAT's revision is bumped by the
+   * store, so other processes drop their copy within REVISION_CHECK_MS.
+   */
+  async rotate(hat: string, directory: HatDirectory): Promise<string> {
+    const record = await newKeyRecord(hat, this.vault);
+    await this.store.keys.add(record);
+    this.forget(hat);
+    directory.forget(hat);
+    return record.kid;
+  }
+
+  /** Only the newest key counts: the store keeps retired keys, which neither sign nor verify. */
   private async load(hat: string): Promise<LoadedKey[]> {
-    const records = await this.store.keys.list(hat);
+    const records = (await this.store.keys.list(hat)).slice(0, 1);
     return Promise.all(
       records.map(async (record) => {
         const publicKey = await importSPKI(record.publicPem, 'RS256', { extractable: true });

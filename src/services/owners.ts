@@ -89,6 +89,16 @@ export class Owners {
     if (!updated) throw new NotAuthenticated('The HAT no longer exists');
     return this.tokens.owner(updated, notBefore);
   }
+
+  /**
+   * Disables the owner (or lets them back in): while disabled, their tokens are refused and
+   * they cannot log in, and disabling ends their browser sessions.
+   */
+  async setDisabled(hat: string, disabled: boolean): Promise<void> {
+    await this.store.hats.setDisabled(hat, disabled);
+    if (disabled) await this.store.sessions.destroyForHat(hat);
+    this.directory.forget(hat);
+  }
 }
 
 function attemptFields(a: Attempt) {
