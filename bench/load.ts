@@ -68,28 +68,51 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function summary(route: string, connections: number, seconds: number, { result: r, latencies }: Fired, cpuMicros = NaN): Measure {
+function summary(route: string, connections: number, seconds: number, fired: Fired[], cpuMicros = NaN): Measure {
+  const requests = fired.reduce((n, f) => n + f.result.requests.total, 0);
+  const latencies = fired.length === 1 ? fired[0]!.latencies : merged(fired.map((f) => f.latencies));
   return {
     route,
     connections,
     seconds,
-    reqPerSec: Math.round(r.requests.total / seconds),
+    reqPerSec: Math.round(requests / seconds),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
-    requests: r.requests.total,
-    cpuMicrosPerRequest: Math.round((10 * cpuMicros) / r.requests.total) / 10,
-    non2xx: r.non2xx,
-    errors: r.errors + r.timeouts,
+    requests,
+    cpuMicrosPerRequest: Math.round((10 * cpuMicros) / requests) / 10,
+    non2xx: fired.reduce((n, f) => n + f.result.non2xx, 0),
+    errors: fired.reduce((n, f) => n + f.result.errors + f.result.timeouts, 0),
   };
 }
 
-/** A warm-up that is thrown away, then a measured run at the same load. */
-export async function measure(route: string, target: Target, connections = CONNECTIONS, seconds = MEASURE_SECONDS): Promise<Measure> {
-  await fire(target, connections, WARM_UP_SECONDS);
-  const cpuBefore = (await target.cpu?.()) ?? NaN;
-  const fired = await fire(target, connections, seconds);
-  const cpuAfter = (await target.cpu?.()) ?? NaN;
-  return summary(route, connections, seconds, fired, cpuAfter - cpuBefore);
+function merged(parts: Float64Array[]): Float64Array {
+  const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return all.sort();
+}
+
+/**
+ * A warm-up that is thrown away, then a measured run at the same load. Given several targets
+ * (the same server under several Host headers), the connections are shared out among them and
+ * the figures are those of all requests together.
+ */
+export async function measure(
+  route: string,
+  target: Target | Target[],
+  connections = CONNECTIONS,
+  seconds = MEASURE_SECONDS,
+): Promise<Measure> {
+  const targets = Array.isArray(target) ? target : [target];
+  const each = Math.max(1, Math.floor(connections / targets.length));
+  await Promise.all(targets.map((t) => fire(t, each, WARM_UP_SECONDS)));
+  const cpuBefore = (await targets[0]!.cpu?.()) ?? NaN;
+  const fired = await Promise.all(targets.map((t) => fire(t, each, seconds)));
+  const cpuAfter = (await targets[0]!.cpu?.()) ?? NaN;
+  return summary(route, each * targets.length, seconds, fired, cpuAfter - cpuBefore);
 }
 
 /** Several loads at once (after a common warm-up), each measured over the same seconds. */
@@ -99,5 +122,5 @@ export async function measureTogether(
 ): Promise<Measure[]> {
   await Promise.all(runs.map((r) => fire(r.target, r.connections, WARM_UP_SECONDS)));
   const results = await Promise.all(runs.map((r) => fire(r.target, r.connections, seconds)));
-  return runs.map((r, i) => summary(r.route, r.connections, seconds, results[i]!));
+  return runs.map((r, i) => summary(r.route, r.connections, seconds, [results[i]!]));
 }

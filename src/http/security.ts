@@ -3,11 +3,13 @@ import helmet from 'helmet';
 import type { Next } from 'koa';
 import type { Config } from '../config.js';
 import type { AppContext } from './context.js';
+import { isApiPath } from './paths.js';
 
 /**
  * SPEC 6.7 headers on every response, through helmet: a CSP with no inline script and no
  * framing, X-Frame-Options DENY, Referrer-Policy no-referrer. Responses are `no-store` unless a
- * route says otherwise (the public key and static files do).
+ * route says otherwise (the public key and static files do). API responses get the subset that
+ * matters for a body that is never rendered as a page, with a CSP that allows nothing.
  */
 export function securityHeaders(config: Config) {
   const https = config.publicScheme === 'https';
@@ -34,12 +36,29 @@ export function securityHeaders(config: Config) {
     crossOriginEmbedderPolicy: false,
   });
   headers.push(['Cache-Control', 'no-store']);
+  // JSON and the key's PEM are never rendered as a document: they need no page policy, only to
+  // be neither sniffed, framed, embedded by other sites nor cached. Fewer headers on the API
+  // spare each token validation a few microseconds.
+  const apiHeaders = headers
+    .filter(([name]) => API_HEADERS.has(name))
+    .map(([name, value]): [string, string] => [name, name === 'Content-Security-Policy' ? API_CSP : value]);
   return function secure(ctx: AppContext, next: Next): Promise<void> {
     const res = ctx.res;
-    for (const [name, value] of headers) res.setHeader(name, value);
+    for (const [name, value] of isApiPath(ctx.path) ? apiHeaders : headers) res.setHeader(name, value);
     return next();
   };
 }
+
+const API_CSP = "default-src 'none'; form-action 'self'; frame-ancestors 'none'";
+const API_HEADERS = new Set([
+  'Content-Security-Policy',
+  'Cross-Origin-Resource-Policy',
+  'Referrer-Policy',
+  'Strict-Transport-Security',
+  'X-Content-Type-Options',
+  'X-Frame-Options',
+  'Cache-Control',
+]);
 
 /**
  * Helmet's headers for these options. None of them depends on the request, so helmet runs once
