@@ -1,3 +1,4 @@
+import { answeringOrUnavailable } from './guard.js';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { attemptCounter } from './attempts.js';
@@ -428,7 +429,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
 
   const counters = new Map<string, AttemptCounter>();
 
-  return {
+  const store: Store = {
     kind: 'mongodb',
     hats: {
       async create(hat, key) {
@@ -791,6 +792,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       await conn.close();
     },
   };
+  return answeringOrUnavailable(store, mongoUnavailable);
 }
 
 function keyDoc(key: KeyRecord, seq: number): KeyDoc {
@@ -819,4 +821,13 @@ async function requireTransactions(conn: Connection): Promise<void> {
       'the server is a standalone mongod; the MongoDB store needs a replica set (a single-node one will do) for transactions',
     );
   }
+}
+
+/** Driver errors that mean the replica set is not answering (as opposed to a refused operation). */
+function mongoUnavailable(err: unknown): boolean {
+  const name = (err as { name?: unknown })?.name;
+  return (
+    typeof name === 'string' &&
+    /^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|TopologyClosed|PoolCleared|ServerClosed)Error$/.test(name)
+  );
 }

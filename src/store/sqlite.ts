@@ -1,3 +1,4 @@
+import { answeringOrUnavailable } from './guard.js';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -336,7 +337,7 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
   const sweep = setInterval(() => q.expireSessions.run(Date.now()), 10 * 60 * 1000);
   sweep.unref();
 
-  return {
+  const store: Store = {
     kind: 'sqlite',
     hats: {
       async create(hat, key) {
@@ -557,4 +558,13 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
       db.close();
     },
   };
+  return answeringOrUnavailable(store, sqliteUnavailable);
+}
+
+/** SQLite errors that mean the file cannot be used now (locked, full, unreadable, closed). */
+function sqliteUnavailable(err: unknown): boolean {
+  if (err instanceof Database.SqliteError) {
+    return /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|READONLY|NOMEM|CORRUPT|NOTADB)/.test(err.code);
+  }
+  return err instanceof TypeError && /database connection is not open/.test(err.message);
 }
