@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvalidInput, NotAllowed, NotAuthenticated } from '../errors.js';
+import { InvalidInput, NotAllowed, NotAuthenticated, TooManyAttempts } from '../errors.js';
 import type { HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
@@ -35,7 +35,9 @@ export class Owners {
    */
   async login(hat: HatRecord, username: string, password: string, attempt: Attempt): Promise<HatRecord> {
     await this.throttle.begin(hat.name, attempt.clientIp).catch(async (err: unknown) => {
-      await this.activity.record({ hat: hat.name, type: 'login_throttled', ...attemptFields(attempt) });
+      if (err instanceof TooManyAttempts && (await this.throttle.firstRefusal(hat.name, attempt.clientIp))) {
+        await this.activity.record({ hat: hat.name, type: 'login_throttled', ...attemptFields(attempt) });
+      }
       throw err;
     });
     const user = username.trim().toLowerCase();

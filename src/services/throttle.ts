@@ -19,10 +19,20 @@ type Count = { consumed: number; msBeforeNext: number } | null;
 export class LoginThrottle {
   private readonly perClient: AttemptCounter;
   private readonly perHat: AttemptCounter;
+  private readonly refusals: AttemptCounter;
 
   constructor(store: Store) {
     this.perClient = store.attempts('fail-client', PER_CLIENT.windowSeconds, PER_CLIENT.limit);
     this.perHat = store.attempts('fail-hat', PER_HAT.windowSeconds, PER_HAT.limit);
+    this.refusals = store.attempts('refused-client', PER_CLIENT.windowSeconds, 1);
+  }
+
+  /**
+   * Whether this refusal is the client's first on this HAT in the window: the activity log
+   * records that one, so a client hammering a throttled HAT cannot grow the log without end.
+   */
+  async firstRefusal(hat: string, clientIp: string): Promise<boolean> {
+    return (await this.refusals.hit(clientKey(hat, clientIp))).consumed === 1;
   }
 
   /** Throws TooManyAttempts when either limit has been reached; counts nothing. */
