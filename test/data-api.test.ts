@@ -63,6 +63,18 @@ describe('the data API (SPEC 8)', () => {
       assert.deepEqual(await read(`${DATA}/notes/atomic`), []);
     });
 
+    it('refuses numbers it could not return as sent (out of range, integers beyond 2^53), and stores nothing', async () => {
+      for (const text of ['{"big": 1e400}', '{"id": 12345678901234567890}', '[{"ok": 1}, {"deep": {"list": [1, -1e999]}}]']) {
+        const reply = await call('POST', `${DATA}/notes/exact`, text, { 'content-type': 'application/json' });
+        assert.equal(reply.status, 400, text);
+        assert.match(reply.json().cause, /cannot be stored exactly.*Nothing was stored/);
+      }
+      assert.deepEqual(await read(`${DATA}/notes/exact`), []);
+      const fine = await call('POST', `${DATA}/notes/exact`, '{"n": 9007199254740991, "f": 0.1, "e": 1e300}', { 'content-type': 'application/json' });
+      assert.equal(fine.status, 201, fine.text);
+      assert.deepEqual((await read(`${DATA}/notes/exact`))[0]?.data, { n: 9007199254740991, f: 0.1, e: 1e300 });
+    });
+
     it('refuses a single value that is not an object (400)', async () => {
       for (const body of ['"just text"', '42', 'null', 'true']) {
         const reply = await call('POST', `${DATA}/notes/single`, body, { 'content-type': 'application/json' });

@@ -46,6 +46,8 @@ describe('/hatlogin refuses bad requests with an error page and never redirects 
     ['a backslash', 'Shop', 'https://evil.example.com\\@shop.example.com/'],
     ['a single slash after the scheme', 'Shop', 'https:/evil.example.com/cb'],
     ['a percent-encoded host', 'Shop', 'https://%65vil.example.com/cb'],
+    ['a wildcard host', 'Shop', 'https://*.example.com/cb'],
+    ['a host with a semicolon', 'Shop', 'https://shop;evil.example.com/cb'],
     ['whitespace', 'Shop', 'https://shop.example.com/c b'],
     ['a newline', 'Shop', 'https://shop.example.com/cb\n'],
     ['more than 2,048 characters', 'Shop', `https://shop.example.com/${'a'.repeat(2030)}`],

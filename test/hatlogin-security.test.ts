@@ -171,6 +171,17 @@ describe('The session cookie (SPEC 6.7)', () => {
     assert.ok((await hatloginEntries('dave')).some((e) => e.type === 'logout'), 'the logout is in the activity log');
   });
 
+  it('writes a logout to the activity log only for a session that was logged in', async () => {
+    const stranger = new FormClient(server, 'carol');
+    const page = await stranger.get(flowPath('App', REDIRECT));
+    assert.match(page.text, /id="login-title"/);
+    const before = (await hatloginEntries('carol')).filter((e) => e.type === 'logout').length;
+    const out = await stranger.post('/hatlogin/logout', { name: 'App', redirect: REDIRECT });
+    assert.equal(out.status, 303);
+    const after = (await hatloginEntries('carol')).filter((e) => e.type === 'logout').length;
+    assert.equal(after, before, 'nobody was logged in, so nothing logged out');
+  });
+
   it('ends when the password changes', async () => {
     const { server: own, stop: stopOwn } = await startWithStore();
     try {

@@ -85,6 +85,9 @@ export function createApp(services: Services): Koa<AppState> {
   // are whatever the client wrote, and the login throttle keys on this address.
   const app = new Koa<AppState>({ proxy: config.trustProxy, maxIpsCount: 1 });
   app.silent = true;
+  // Koa reports here what happens after the response began (a streamed download that fails
+  // half-way); everything earlier goes through errorResponder.
+  app.on('error', (err: unknown) => log.error({ err }, 'response failed after it began'));
 
   const routers = { cluster: clusterRouter(services), hat: hatRouter(services) };
   const dispatch = {

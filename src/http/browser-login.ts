@@ -57,13 +57,25 @@ export async function startOwnerSession(ctx: AppContext): Promise<void> {
   await session.regenerate();
 }
 
-/** Ends the session for real: it is removed from the store, so a replayed cookie finds nothing. */
-export function logOut(ctx: AppContext): void {
+/**
+ * Ends the session for real: it is removed from the store, so a replayed cookie finds nothing.
+ * Only a logged-in session's end is written to the activity log: anyone can hold a session.
+ */
+export async function logOut(ctx: AppContext, services: Services, via: Attempt['via']): Promise<void> {
+  if (isLoggedIn(ctx)) {
+    await services.activity.record({ hat: hatOf(ctx).name, type: 'logout', via, clientIp: ctx.ip });
+  }
   ctx.session = null;
 }
 
-/** True when this browser's session is logged in as the owner of this request's HAT. */
+/**
+ * True when this browser's session is logged in as the owner of this request's HAT. A session
+ * that began before the latest password change, or on a disabled HAT, is not: those end every
+ * session, and this also covers one that a request running at that moment saved back.
+ */
 export function isLoggedIn(ctx: AppContext): boolean {
   const session = ctx.session as unknown as OwnerSession | null;
-  return session?.owner === true;
+  if (session?.owner !== true || ctx.state.tenant?.kind !== 'hat') return false;
+  const hat = ctx.state.tenant.hat;
+  return !hat.disabled && (session.loggedInAt ?? 0) >= hat.tokensNotBefore * 1000;
 }

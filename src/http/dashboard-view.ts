@@ -1,5 +1,5 @@
 import type { ActivityPage, Overview } from '../services/dashboard.js';
-import { permissionsKey } from '../services/dashboard.js';
+import { permissionsKey } from '../services/permissions.js';
 import type { ActivityEntry, Permission } from '../store/ports.js';
 
 /** Shapes the dashboard's data for its templates: readable times, words for codes. */

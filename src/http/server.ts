@@ -50,9 +50,17 @@ export async function startServer(config: Config, options: { store?: Store; log?
   const port = (server.address() as AddressInfo).port;
   const effective: Config = config.port === 0 ? { ...config, port, publicPort: port } : config;
   const log = options.log ?? createLogger(effective.logLevel);
-  const store = options.store ?? (await openStore(effective));
-  const services = createServices(effective, store, log);
-  server.on('request', createApp(services).callback());
+  let store: Store;
+  let services: Services;
+  try {
+    store = options.store ?? (await openStore(effective));
+    services = createServices(effective, store, log);
+    server.on('request', createApp(services).callback());
+  } catch (err) {
+    // Nothing is served yet: give the port back rather than leave a socket that never answers.
+    server.close();
+    throw err;
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -1,7 +1,7 @@
 import type { Next } from 'koa';
 import { hatAddress, type Config } from '../config.js';
 import { InvalidInput, NotFound } from '../errors.js';
-import type { HatDirectory } from '../services/hats.js';
+import { type HatDirectory, hatNameProblem } from '../services/hats.js';
 import type { AppContext } from './context.js';
 
 /**
@@ -22,7 +22,8 @@ export function tenancy(config: Config, hats: HatDirectory) {
       return next();
     }
     const name = host.endsWith(suffix) ? host.slice(0, -suffix.length) : '';
-    let hat = name && !name.includes('.') ? hats.fresh(name) : null;
+    // A name that can never be a HAT is not looked up: random Host headers must not fill the cache.
+    let hat = name && !name.includes('.') && hatNameProblem(name) === null ? hats.fresh(name) : null;
     if (hat === undefined) hat = await hats.find(name);
     if (!hat) throw new NotFound(`There is no HAT at ${host || 'this address'}`, 'HAT unavailable');
     ctx.state.tenant = { kind: 'hat', hat, address: hatAddress(config, hat.name) };

@@ -191,9 +191,12 @@ export class ApplicationRegistry implements DeclaredPermissions {
    * is dropped as well).
    */
   async remove(id: string): Promise<{ grantsRemoved: number }> {
-    if (!APPLICATION_ID.test(id) || !(await this.store.applications.remove(id))) throw notRegistered(id);
-    this.cache.delete(id);
+    if (!APPLICATION_ID.test(id) || !(await this.store.applications.get(id))) throw notRegistered(id);
+    // Grants first: should the second write fail, the registration is still there to remove
+    // again, rather than gone with grants left behind that a re-registration would revive.
     const grantsRemoved = await this.store.grants.removeForApplication(id);
+    if (!(await this.store.applications.remove(id))) throw notRegistered(id);
+    this.cache.delete(id);
     this.options.forgetTokens?.();
     return { grantsRemoved };
   }

@@ -4,6 +4,7 @@ import type { ActivityLog } from './activity.js';
 import type { ApplicationChange, ApplicationStatus, HatApplications } from './applications.js';
 import type { Approvals } from './approvals.js';
 import type { Attempt, Owners } from './owners.js';
+import { permissionsKey } from './permissions.js';
 import { passwordProblem } from './strength.js';
 
 /** Everything the owner has let in, and what they could let in (SPEC 7). */
@@ -35,13 +36,6 @@ export type FieldProblems<F extends string> = Partial<Record<F, string>>;
 export const ACTIVITY_PER_PAGE = 20;
 const EXPORT_BATCH = 500;
 
-/** The shape of a permission set that a page showed, to compare with what is consented to later. */
-export function permissionsKey(permissions: readonly Permission[]): string {
-  return permissions
-    .map((p) => `${p.namespace}:${p.access}`)
-    .sort()
-    .join(',');
-}
 
 const byName = (a: ApplicationStatus, b: ApplicationStatus) => a.application.name.localeCompare(b.application.name);
 const lastUsed = (r: ApprovalRecord) => (r.lastUsedAt ?? r.createdAt).getTime();
@@ -145,11 +139,6 @@ export class Dashboard {
     const [field] = Object.keys(problems) as Array<keyof PasswordChange>;
     if (field) throw new InvalidInput(problems[field]!, field, 'Invalid password');
     await this.owners.changePassword(hat, input.oldPassword, input.newPassword, { ...attempt, via: 'dashboard' });
-  }
-
-  /** A logout from the dashboard, for the activity log. */
-  loggedOut(hat: HatRecord, actor: { clientIp: string }): Promise<void> {
-    return this.activity.record({ hat: hat.name, type: 'logout', via: 'dashboard', clientIp: actor.clientIp });
   }
 
   private change(actor: { clientIp: string }): ApplicationChange {

@@ -108,8 +108,35 @@ function recordsOf(body: unknown): Record<string, unknown>[] {
       const where = Array.isArray(body) ? `Record ${i} of the batch` : 'The record';
       throw new InvalidInput(`${where} is ${what}; each record's data must be a JSON object. Nothing was stored`, 'body');
     }
+    const inexact = inexactNumber(data);
+    if (inexact !== undefined) {
+      const where = Array.isArray(body) ? `Record ${i} of the batch` : 'The record';
+      throw new InvalidInput(
+        `${where} holds the number ${inexact}, which cannot be stored exactly (out of range, or an integer beyond 2^53); send it as a string. Nothing was stored`,
+        'body',
+      );
+    }
   });
   return list as Record<string, unknown>[];
+}
+
+/**
+ * The first number in `value` that would not come back as sent: data is kept as JSON text, and
+ * JSON.parse turns 1e400 into Infinity (stored as null) and rounds long integers beyond 2^53.
+ * Refusing them keeps "nothing is lost" true. Integers from 1e21 up are written back in
+ * exponent form (`1e+300`), which is how such values are normally sent, so they pass.
+ */
+function inexactNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') {
+    const roundedInteger = Number.isInteger(value) && !Number.isSafeInteger(value) && Math.abs(value) < 1e21;
+    return !Number.isFinite(value) || roundedInteger ? value : undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    const found = inexactNumber(item);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** Import and export of a HAT's data (SPEC 8). The HAT is always the principal's own. */

@@ -6,6 +6,7 @@ import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
 import type { HatApplications } from './applications.js';
 import type { Tokens } from './tokens.js';
+import { permissionsKey } from './permissions.js';
 import { isLoopbackHost, redirectProblem } from './redirects.js';
 
 /** SPEC 6.1 limits. */
@@ -201,10 +202,20 @@ export class HatLogin {
     return this.finish(hat, request, actor, 'remembered');
   }
 
+  /** What an approval page for `request` shows of its permissions, to hold its answer to. */
+  shownPermissions(request: ServiceRequest): string {
+    return permissionsKey(request.application?.permissions ?? []);
+  }
+
+  /** Whether the application still asks for what the approval page showed (`shownPermissions`). */
+  stillAsShown(request: ServiceRequest, shown: string): boolean {
+    return this.shownPermissions(request) === shown;
+  }
+
   /**
    * The owner approved (SPEC 6.5). A generic service is remembered for its name and origin; an
    * application is enabled with a snapshot of exactly the permissions it declares (the route
-   * checked that they are the ones the page showed).
+   * checked `stillAsShown` first).
    */
   async approve(hat: HatRecord, request: ServiceRequest, actor: Actor): Promise<string> {
     const now = new Date();

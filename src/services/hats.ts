@@ -34,7 +34,8 @@ export class HatDirectory {
     this.cache.set(name, { hat: entry?.hat ?? null, fetchedAt: now, pending });
     try {
       const hat = await pending;
-      this.cache.set(name, { hat, fetchedAt: Date.now() });
+      // Unless `forget` came while we read: then this answer may predate the change it announced.
+      if (this.cache.get(name)?.pending === pending) this.cache.set(name, { hat, fetchedAt: Date.now() });
       if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
       return hat;
     } catch (err) {
@@ -55,6 +56,11 @@ export class HatDirectory {
   /** A change was made to this HAT here: the next `find` reads it again. */
   forget(name: string): void {
     this.cache.delete(name);
+  }
+
+  /** A change touched HATs we cannot name cheaply (an application left the registry). */
+  forgetAll(): void {
+    this.cache.clear();
   }
 }
 

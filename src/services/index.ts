@@ -60,7 +60,13 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
   const activity = new ActivityLog(store);
   const throttle = new LoginThrottle(store);
   const auth = new Authenticator(store, tokens);
-  const registry = new ApplicationRegistry(store, { freshnessMs: config.revisionCheckMs, forgetTokens: () => auth.forgetAll() });
+  // An application leaving the registry changes what tokens on many HATs may do: drop what
+  // this process remembers of tokens and of HAT revisions alike.
+  const forgetAll = () => {
+    auth.forgetAll();
+    hats.forgetAll();
+  };
+  const registry = new ApplicationRegistry(store, { freshnessMs: config.revisionCheckMs, forgetTokens: forgetAll });
   const applications = new HatApplications(store, registry, hats, tokens, activity);
   const owners = new Owners(store, hats, hasher, throttle, activity, tokens);
   const approvals = new Approvals(store, hats, activity);
@@ -75,7 +81,7 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     tokens,
     auth,
     owners,
-    signup: new Signup(config, store, hasher, vault),
+    signup: new Signup(config, store, hasher, vault, hats),
     activity,
     locator: new HatLocator(config, hats),
     hatlogin: new HatLogin(store, hats, tokens, activity, applications),

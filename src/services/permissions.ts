@@ -63,6 +63,14 @@ export function requireWrite(principal: Principal, namespace: string): void {
   if (!canWrite(principal, namespace)) throw refusal(principal, 'write', namespace);
 }
 
+/** The shape of a permission set that a page showed, to compare with what is consented to later. */
+export function permissionsKey(permissions: readonly Permission[]): string {
+  return permissions
+    .map((p) => `${p.namespace}:${p.access}`)
+    .sort()
+    .join(',');
+}
+
 /** Whether `granted` gives at least everything `wanted` asks for (write covers read). */
 export function covers(granted: readonly Permission[], wanted: readonly Permission[]): boolean {
   return wanted.every((p) => levelOf(granted, p.namespace) >= LEVEL[p.access]);

@@ -5,6 +5,9 @@
 
 export const MAX_REDIRECT_LENGTH = 2048;
 
+/** DNS labels as the URL parser leaves them (lower case, IDNs in punycode); IPv4 fits too. */
+const PLAIN_HOST = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
+
 /** Plain http is allowed only to these: the person's own machine. */
 export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '127.0.0.1' || hostname === '[::1]';
@@ -32,6 +35,9 @@ export function redirectProblem(raw: string): string | null {
     return 'must be a valid absolute URL';
   }
   if (!url.hostname) return 'must name a host';
+  if (!PLAIN_HOST.test(url.hostname) && !url.hostname.startsWith('[')) {
+    return 'must name a plain host (letters, digits, hyphens and dots) or an IP address';
+  }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     return 'must use https (plain http only for localhost, *.localhost, 127.0.0.1 and [::1])';
   }

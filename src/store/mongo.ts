@@ -734,10 +734,10 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         });
       },
       async clear(hat, endpoint) {
-        return transaction(async (session) => {
-          const res = await Records.deleteMany({ hat: String(hat), endpoint: String(endpoint) }, { session });
-          return res.deletedCount;
-        });
+        // One statement, outside a transaction: a large endpoint would outgrow the transaction
+        // limits, and a clear that stops half-way can simply be repeated.
+        const res = await Records.deleteMany({ hat: String(hat), endpoint: String(endpoint) });
+        return res.deletedCount;
       },
       async get(hat, recordIds) {
         if (recordIds.length === 0) return [];
@@ -825,9 +825,12 @@ async function requireTransactions(conn: Connection): Promise<void> {
 
 /** Driver errors that mean the replica set is not answering (as opposed to a refused operation). */
 function mongoUnavailable(err: unknown): boolean {
-  const name = (err as { name?: unknown })?.name;
-  return (
-    typeof name === 'string' &&
-    /^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|TopologyClosed|PoolCleared|ServerClosed)Error$/.test(name)
-  );
+  const e = err as { name?: unknown; codeName?: unknown; errorLabels?: unknown; hasErrorLabel?: (label: string) => boolean };
+  if (typeof e?.name !== 'string') return false;
+  if (/^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|TopologyClosed|PoolCleared|ServerClosed)Error$/.test(e.name)) return true;
+  // A primary stepping down or an election under way: the replica set will answer again shortly.
+  if (typeof e.codeName === 'string' && /^(NotWritablePrimary|NotPrimaryNoSecondaryOk|NotPrimaryOrSecondary|PrimarySteppedDown|InterruptedDueToReplStateChange|ShutdownInProgress)$/.test(e.codeName)) {
+    return true;
+  }
+  return typeof e.hasErrorLabel === 'function' && (e.hasErrorLabel('RetryableWriteError') || e.hasErrorLabel('TransientTransactionError'));
 }

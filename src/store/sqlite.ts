@@ -23,7 +23,8 @@ import type {
 /**
  * The embedded default: one SQLite file in DATA_DIR, in WAL mode with full syncs, so that what
  * was acknowledged survives a crash of the process or of the machine. better-sqlite3 is
- * synchronous; each call is short and indexed, so it stays well under a millisecond.
+ * synchronous: indexed calls take microseconds; ordering by a data field and clearing a large
+ * endpoint scan it, and hold the event loop for as long (tens of milliseconds per 100,000 records).
  */
 
 const SCHEMA = `
@@ -234,6 +235,7 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
     ),
     destroySession: db.prepare('DELETE FROM sessions WHERE id = ?'),
     destroyHatSessions: db.prepare('DELETE FROM sessions WHERE hat = ?'),
+    expireAttempts: db.prepare('DELETE FROM attempts WHERE expire IS NOT NULL AND expire <= ?'),
     expireSessions: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
     appendActivity: db.prepare(
       `INSERT INTO activity (id, hat, at, type, via, service, redirect_host, client_ip, detail)
@@ -333,8 +335,17 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
   const counters = new Map<string, AttemptCounter>();
   const readStatements = new Map<string, Database.Statement>();
 
-  // Expired sessions are swept now and then rather than on every read.
-  const sweep = setInterval(() => q.expireSessions.run(Date.now()), 10 * 60 * 1000);
+  // Expired sessions and attempt counters are swept now and then rather than on every read. A
+  // sweep that fails (the file is busy or full) waits for the next one: it must not end the process.
+  const sweep = setInterval(() => {
+    try {
+      const now = Date.now();
+      q.expireSessions.run(now);
+      q.expireAttempts.run(now);
+    } catch {
+      // the next sweep tries again
+    }
+  }, 10 * 60 * 1000);
   sweep.unref();
 
   const store: Store = {

@@ -155,8 +155,7 @@ export function dashboardRoutes(router: AppRouter, services: Services): void {
     const form = await readForm(ctx);
     if (isLoggedIn(ctx)) {
       checkCsrf(ctx, form._csrf);
-      await dashboard.loggedOut(hatOf(ctx), { clientIp: ctx.ip });
-      logOut(ctx);
+      await logOut(ctx, services, 'dashboard');
     }
     // The session is gone, so the notice travels in the address.
     seeOther(ctx, '/?logged-out');

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { NotAuthenticated, TooManyAttempts, InvalidInput } from '../../errors.js';
 import type { ServiceRequest } from '../../services/hatlogin.js';
 import type { Services } from '../../services/index.js';
-import type { Permission } from '../../store/ports.js';
 import { readForm } from '../body.js';
 import { isLoggedIn, logIn, logOut } from '../browser-login.js';
 import { hatOf, type AppContext, type AppRouter } from '../context.js';
@@ -39,13 +38,6 @@ function takeNotice(ctx: AppContext): string | undefined {
   const notice = session.hatloginNotice;
   if (notice) delete session.hatloginNotice;
   return notice;
-}
-
-function permissionsKey(permissions: Permission[]): string {
-  return permissions
-    .map((p) => `${p.namespace}:${p.access}`)
-    .sort()
-    .join(',');
 }
 
 /** The flow's own address, for starting it again. */
@@ -98,14 +90,14 @@ async function renderLogin(ctx: AppContext, request: ServiceRequest, locals: Rec
   await render(ctx, 'hatlogin-login', request, { notice: takeNotice(ctx), ...locals }, status);
 }
 
-async function renderApproval(ctx: AppContext, request: ServiceRequest) {
+async function renderApproval(ctx: AppContext, request: ServiceRequest, shownPermissions: string) {
   const session = flow(ctx);
   const pending = { ...(session.hatloginPending ?? {}) };
   const id = randomBytes(16).toString('base64url');
   pending[id] = {
     name: request.name,
     redirect: request.redirect,
-    permissions: permissionsKey(request.application?.permissions ?? []),
+    permissions: shownPermissions,
     at: Date.now(),
   };
   const newest = Object.entries(pending)
@@ -149,7 +141,7 @@ export function hatloginRoutes(router: AppRouter, services: Services): void {
     if (!isLoggedIn(ctx)) return renderLogin(ctx, request);
     const remembered = await hatlogin.approveIfRemembered(hatOf(ctx), request, { clientIp: ctx.ip });
     if (remembered) return seeOther(ctx, remembered);
-    return renderApproval(ctx, request);
+    return renderApproval(ctx, request, hatlogin.shownPermissions(request));
   });
 
   router.post('/hatlogin/login', async (ctx) => {
@@ -189,7 +181,7 @@ export function hatloginRoutes(router: AppRouter, services: Services): void {
     const request = await hatlogin.parse(pending);
     const actor = { clientIp: ctx.ip };
     if (decision === 'deny') return seeOther(ctx, await hatlogin.deny(hat, request, actor));
-    if (permissionsKey(request.application?.permissions ?? []) !== pending.permissions) {
+    if (!hatlogin.stillAsShown(request, pending.permissions)) {
       flow(ctx).hatloginNotice = PERMISSIONS_CHANGED;
       return seeOther(ctx, flowUrl(request));
     }
@@ -204,8 +196,7 @@ export function hatloginRoutes(router: AppRouter, services: Services): void {
     if (!sessionIsLive(ctx)) return startAgain(ctx, form);
     checkCsrf(ctx, form._csrf);
     const request = await hatlogin.parse(form);
-    logOut(ctx);
-    await services.activity.record({ hat: hatOf(ctx).name, type: 'logout', via: 'hatlogin', clientIp: ctx.ip });
+    await logOut(ctx, services, 'hatlogin');
     seeOther(ctx, flowUrl(request));
   });
 }
