@@ -200,6 +200,30 @@ describe('The session cookie (SPEC 6.7)', () => {
       await stopOwn();
     }
   });
+
+  it('stays ended when a request running during the password change saves the old session back', async () => {
+    const { server: own, store, stop: stopOwn } = await startWithStore();
+    try {
+      const { token } = await own.createHat('fred');
+      const browser = new FormClient(own, 'fred');
+      await logInThroughPage(browser, 'App', REDIRECT);
+      // What a request that loaded the session before the change would write back after it.
+      const sid = decodeURIComponent(/hat_session=([^;]+)/.exec(browser.cookieHeader)![1]!);
+      const saved = await store.sessions.get(sid);
+      assert.ok(saved, 'the logged-in session is in the store');
+      const changed = await own.call('fred', '/control/v2/auth/password', {
+        method: 'POST',
+        headers: { 'x-auth-token': token },
+        body: { password: STRONG_PASSWORD, newPassword: 'an entirely different passphrase' },
+      });
+      assert.equal(changed.status, 200);
+      await store.sessions.set(saved);
+      const after = await browser.get(flowPath('App', REDIRECT));
+      assert.match(after.text, /id="login-title"/, 'a session from before the change is not logged in');
+    } finally {
+      await stopOwn();
+    }
+  });
 });
 
 describe('Security headers on every page of the flow (SPEC 6.7)', () => {
