@@ -27,3 +27,9 @@ export function principalOf(ctx: AppContext): Principal {
   if (!ctx.state.principal) throw new Error('principalOf() used on a route without authenticate()');
   return ctx.state.principal;
 }
+
+/** 303 See Other: after a form post, the browser fetches `url` with GET. */
+export function seeOther(ctx: AppContext, url: string): void {
+  ctx.status = 303;
+  ctx.redirect(url);
+}

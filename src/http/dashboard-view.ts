@@ -1,6 +1,7 @@
 import type { ActivityPage, Overview } from '../services/dashboard.js';
 import { permissionsKey } from '../services/permissions.js';
 import type { ActivityEntry, Permission } from '../store/ports.js';
+import { hostOf } from '../services/redirects.js';
 
 /** Shapes the dashboard's data for its templates: readable times, words for codes. */
 
@@ -23,14 +24,8 @@ function permissionsView(permissions: readonly Permission[]) {
     .map((p) => ({ namespace: p.namespace, access: p.access, write: p.access === 'write' }));
 }
 
-function hostOf(url: string | undefined): string {
-  if (!url) return '';
-  try {
-    return new URL(url).host;
-  } catch {
-    return '';
-  }
-}
+/** The host part shown on the dashboard; empty when there is none. */
+const hostShown = (url: string | undefined): string => hostOf(url) ?? '';
 
 export function overviewView(overview: Overview) {
   const applications = overview.applications.map((s) => ({
@@ -38,7 +33,7 @@ export function overviewView(overview: Overview) {
     name: s.application.name,
     description: s.application.description,
     homepage: s.application.homepage,
-    host: hostOf(s.application.redirectUris[0]),
+    host: hostShown(s.application.redirectUris[0]),
     permissions: permissionsView(s.granted),
     newPermissions: permissionsView(s.newPermissions),
     needsConsent: s.needsConsent,
@@ -49,7 +44,7 @@ export function overviewView(overview: Overview) {
   const websites = overview.websites.map((w) => ({
     id: w.id,
     name: w.name,
-    host: hostOf(w.origin),
+    host: hostShown(w.origin),
     origin: w.origin,
     approvedAt: when(w.createdAt),
     lastUsed: when(w.lastUsedAt),
@@ -59,7 +54,7 @@ export function overviewView(overview: Overview) {
     name: s.application.name,
     description: s.application.description,
     homepage: s.application.homepage,
-    host: hostOf(s.application.redirectUris[0]),
+    host: hostShown(s.application.redirectUris[0]),
     permissions: permissionsView(s.application.permissions),
     shownKey: permissionsKey(s.application.permissions),
     disabledAt: s.setup ? when(s.updatedAt) : null,

@@ -4,9 +4,9 @@ import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation } from '.
 import type { ApplicationRecord, GrantRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
-import { covers, narrow, type DeclaredPermissions } from './permissions.js';
+import { covers, NAMESPACE_PATTERN, narrow, type DeclaredPermissions } from './permissions.js';
 import type { IssuedToken, Tokens } from './tokens.js';
-import { MAX_REDIRECT_LENGTH, redirectProblem } from './redirects.js';
+import { hostOf, MAX_REDIRECT_LENGTH, redirectProblem } from './redirects.js';
 
 /*
  * Approved applications (SPEC 1, 5 and 9): the cluster's registry, and each owner's consent.
@@ -20,7 +20,6 @@ import { MAX_REDIRECT_LENGTH, redirectProblem } from './redirects.js';
  */
 
 export const APPLICATION_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
-export const NAMESPACE = /^[0-9a-z-]+$/;
 const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,49}$/;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
@@ -44,7 +43,7 @@ const permission = z.strictObject({
   namespace: z
     .string()
     .max(100, 'must be at most 100 characters')
-    .regex(NAMESPACE, 'must contain only lowercase letters, digits and hyphens'),
+    .regex(NAMESPACE_PATTERN, 'must contain only lowercase letters, digits and hyphens'),
   access: z.enum(['read', 'write'], 'must be "read" or "write"'),
 });
 
@@ -361,14 +360,20 @@ export class HatApplications {
         `The application "${id}" now asks for ${describe(app.permissions.filter((p) => !covers(grant.permissions, [p])))}; the owner must consent again`,
       );
     }
-    // Right after a disable and re-enable in the same second, wait for the second that makes
-    // the new token valid (at most one second).
-    const wait = grant.tokensNotBefore * 1000 - Date.now();
-    if (wait > 0) await sleep(wait);
+    await untilAccepted(grant);
     const issued = await this.tokens.application(hat, { id, version: app.version }, app.redirectUris[0]!);
     await this.store.grants.touch(hat.name, id, new Date());
     this.lastNoted.set(`${hat.name} ${id}`, Date.now());
     return issued;
+  }
+
+  /**
+   * Waits until the grant accepts tokens issued now: right after a disable and re-enable within
+   * one second it refuses that second's tokens (so old ones stay dead), for at most a second.
+   */
+  async untilTokensAccepted(hat: HatRecord, id: string): Promise<void> {
+    const grant = await this.store.grants.get(hat.name, id);
+    if (grant) await untilAccepted(grant);
   }
 
   /** Notes that an application used this HAT (at most once a minute per HAT and application). */
@@ -383,10 +388,8 @@ export class HatApplications {
   }
 }
 
-function hostOf(url: string | undefined): string | undefined {
-  try {
-    return url ? new URL(url).host : undefined;
-  } catch {
-    return undefined;
-  }
+async function untilAccepted(grant: GrantRecord): Promise<void> {
+  const wait = grant.tokensNotBefore * 1000 - Date.now();
+  if (wait > 0) await sleep(wait);
 }
+

@@ -2,6 +2,7 @@ import { NotFound } from '../errors.js';
 import type { ApprovalRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
+import { hostOf } from './redirects.js';
 
 /**
  * The generic services an owner approved through /hatlogin (SPEC 6.6): "<name> at <origin> may
@@ -33,17 +34,11 @@ export class Approvals {
       type: 'revocation',
       via: actor.via ?? 'dashboard',
       service: approval.name,
-      redirectHost: hostOf(approval.origin),
+      redirectHost: hostOf(approval.origin) ?? approval.origin,
       clientIp: actor.clientIp,
     });
     return approval;
   }
 }
 
-function hostOf(origin: string): string {
-  try {
-    return new URL(origin).host;
-  } catch {
-    return origin;
-  }
-}
+

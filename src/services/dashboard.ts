@@ -131,13 +131,15 @@ export class Dashboard {
   }
 
   /**
-   * Changes the password (Owners.changePassword: the old one is checked and throttled, and every
-   * owner token and browser session of the HAT ends). Throws NotAllowed for a wrong old password.
+   * Changes the password (Owners.changePassword: the old one is checked and throttled, the new
+   * one must meet the strength rule, and every owner token and browser session of the HAT ends).
+   * Throws NotAllowed for a wrong old password. The form's own rules (`passwordChangeProblems`,
+   * the repeat among them) are the caller's to check first, so that it can show them all at once.
    */
   async changePassword(hat: HatRecord, input: PasswordChange, attempt: Omit<Attempt, 'via'>): Promise<void> {
-    const problems = this.passwordChangeProblems(hat, input);
-    const [field] = Object.keys(problems) as Array<keyof PasswordChange>;
-    if (field) throw new InvalidInput(problems[field]!, field, 'Invalid password');
+    if (input.newPassword !== input.newPasswordRepeat) {
+      throw new InvalidInput('The repeated password does not match the new password', 'newPasswordRepeat', 'Invalid password');
+    }
     await this.owners.changePassword(hat, input.oldPassword, input.newPassword, { ...attempt, via: 'dashboard' });
   }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidInput, NotAllowed, NotFound } from '../errors.js';
 import type { DataRecord, ReadOptions, Store } from '../store/ports.js';
 import type { Principal } from './authentication.js';
-import { canRead, canWrite, requireDataAccess, requireRead, requireWrite, type Permissions } from './permissions.js';
+import { canRead, canWrite, NAMESPACE_PATTERN, requireDataAccess, requireRead, requireWrite, type Permissions } from './permissions.js';
 
 /*
  * The data API (SPEC 8): a HAT's tables are `<namespace>/<endpoint>`, each holding records of
@@ -11,7 +11,6 @@ import { canRead, canWrite, requireDataAccess, requireRead, requireWrite, type P
  * as `$where`, `__proto__` or `a.b` are just keys. Who may do what is decided in permissions.ts.
  */
 
-export const NAMESPACE_PATTERN = /^[0-9a-z-]+$/;
 /** `[0-9a-z-/]+` (SPEC 8), and no empty segment: `a//b`, `/a` and `a/` are refused. */
 export const ENDPOINT_PATTERN = /^[0-9a-z-]+(?:\/[0-9a-z-]+)*$/;
 /** A dotted field path inside the data: `date`, `location.city`, `a_b-c.d`. */

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidInput } from '../errors.js';
 import type { ApplicationRecord, HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
@@ -193,7 +192,7 @@ export class HatLogin {
       const status = await this.applications.status(hat, request.application.id);
       if (!status.active) return null;
       await this.store.grants.touch(hat.name, request.application.id, new Date());
-      await this.grantAccepts(hat, request.application.id);
+      await this.applications.untilTokensAccepted(hat, request.application.id);
       return this.finish(hat, request, actor, 'remembered');
     }
     const approval = await this.store.approvals.find(hat.name, request.name, request.origin);
@@ -244,18 +243,7 @@ export class HatLogin {
   private async enable(hat: HatRecord, app: ApplicationRecord, actor: Actor, now: Date): Promise<void> {
     await this.applications.enable(hat, app.id, { via: 'hatlogin', clientIp: actor.clientIp });
     await this.store.grants.touch(hat.name, app.id, now);
-    await this.grantAccepts(hat, app.id);
-  }
-
-  /**
-   * Right after the application was disabled and enabled again within one second, its grant
-   * refuses tokens issued in that second: wait for the next one (at most a second), so that the
-   * token we hand out works.
-   */
-  private async grantAccepts(hat: HatRecord, applicationId: string): Promise<void> {
-    const grant = await this.store.grants.get(hat.name, applicationId);
-    const wait = (grant?.tokensNotBefore ?? 0) * 1000 - Date.now();
-    if (wait > 0) await sleep(wait);
+    await this.applications.untilTokensAccepted(hat, app.id);
   }
 
   /** The owner said no (SPEC 6.5): nothing is remembered, the service learns `access_denied`. */

@@ -14,6 +14,9 @@ import type { Principal } from './authentication.js';
  * A token of another HAT never reaches this far: the Authenticator refuses it (401).
  */
 
+/** A namespace, the unit of permission (SPEC 8): `[0-9a-z-]+`. */
+export const NAMESPACE_PATTERN = /^[0-9a-z-]+$/;
+
 type Level = 0 | 1 | 2;
 const LEVEL: Record<Access, Level> = { read: 1, write: 2 };
 

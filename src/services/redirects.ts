@@ -44,3 +44,13 @@ export function redirectProblem(raw: string): string | null {
   if (url.href.length > MAX_REDIRECT_LENGTH) return `must be at most ${MAX_REDIRECT_LENGTH} characters`;
   return null;
 }
+
+/** `shop.example.com:8443` of a URL or origin; undefined when it is not one. */
+export function hostOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}

@@ -6,7 +6,7 @@ import type { Services } from '../../services/index.js';
 import { MIN_PASSWORD_LENGTH } from '../../services/strength.js';
 import { readForm } from '../body.js';
 import { isLoggedIn, logIn, logOut, startOwnerSession } from '../browser-login.js';
-import { hatOf, type AppContext, type AppRouter } from '../context.js';
+import { hatOf, seeOther, type AppContext, type AppRouter } from '../context.js';
 import { activityView, exportedEntry, overviewView } from '../dashboard-view.js';
 import { checkCsrf, csrfToken, sessionIsLive } from '../session.js';
 
@@ -37,11 +37,6 @@ function takeNotice(ctx: AppContext): Notice | undefined {
   const notice = s?.dashboardNotice;
   if (notice) delete s.dashboardNotice;
   return notice;
-}
-
-function seeOther(ctx: AppContext, url: string): void {
-  ctx.status = 303;
-  ctx.redirect(url);
 }
 
 function address(ctx: AppContext): string {

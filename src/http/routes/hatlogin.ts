@@ -4,7 +4,7 @@ import type { ServiceRequest } from '../../services/hatlogin.js';
 import type { Services } from '../../services/index.js';
 import { readForm } from '../body.js';
 import { isLoggedIn, logIn, logOut } from '../browser-login.js';
-import { hatOf, type AppContext, type AppRouter } from '../context.js';
+import { hatOf, seeOther, type AppContext, type AppRouter } from '../context.js';
 import { allowFormTarget } from '../security.js';
 import { checkCsrf, csrfToken, sessionIsLive } from '../session.js';
 
@@ -43,11 +43,6 @@ function takeNotice(ctx: AppContext): string | undefined {
 /** The flow's own address, for starting it again. */
 function flowUrl(request: ServiceRequest): string {
   return `/hatlogin?name=${encodeURIComponent(request.name)}&redirect=${encodeURIComponent(request.redirect)}`;
-}
-
-function seeOther(ctx: AppContext, url: string): void {
-  ctx.status = 303;
-  ctx.redirect(url);
 }
 
 /** The facts both pages show about the service, shaped for the templates. */

@@ -4,7 +4,7 @@ import type { Services } from '../../services/index.js';
 import type { NewHat } from '../../services/signup.js';
 import { MIN_PASSWORD_LENGTH } from '../../services/strength.js';
 import { readForm } from '../body.js';
-import type { AppContext, AppRouter } from '../context.js';
+import { seeOther, type AppContext, type AppRouter } from '../context.js';
 import { allowFormTarget } from '../security.js';
 import { checkCsrf, csrfToken } from '../session.js';
 
@@ -66,8 +66,7 @@ export function landingRoutes(router: AppRouter, services: Services): void {
     const typed = typeof ctx.query.name === 'string' ? ctx.query.name : '';
     try {
       const found = await services.locator.locate(typed);
-      ctx.status = 303;
-      ctx.redirect(found.url + '/');
+      seeOther(ctx, found.url + '/');
     } catch (err) {
       if (!(err instanceof InvalidInput || err instanceof NotFound)) throw err;
       ctx.status = err.status;
@@ -104,8 +103,7 @@ export function landingRoutes(router: AppRouter, services: Services): void {
       }
       const created = await services.signup.create(input);
       (ctx.session as Record<string, unknown>).newHat = created;
-      ctx.status = 303;
-      ctx.redirect('/signup/ready');
+      seeOther(ctx, '/signup/ready');
     } catch (err) {
       if (!((err instanceof InvalidInput || err instanceof Conflict) && err.field)) throw err;
       ctx.status = err.status;
@@ -117,9 +115,7 @@ export function landingRoutes(router: AppRouter, services: Services): void {
   router.get('/signup/ready', async (ctx) => {
     const created = (ctx.session as Record<string, unknown> | null)?.newHat as NewHat | undefined;
     if (!created) {
-      ctx.status = 303;
-      ctx.redirect('/signup');
-      return;
+      return seeOther(ctx, '/signup');
     }
     await ctx.render('signup-ready', { cluster, hat: created.hat, url: created.url + '/', home: baseUrl(config, cluster) });
   });
