@@ -1,4 +1,5 @@
 import { answeringOrUnavailable } from './guard.js';
+import { groupByNamespace } from './sources.js';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { attemptCounter } from './attempts.js';
@@ -756,13 +757,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       },
       async sources(hat) {
         const endpoints = (await Records.distinct('endpoint', { hat: String(hat) }).exec()) as unknown[];
-        const result: Record<string, string[]> = {};
-        for (const endpoint of endpoints.map(String).sort(compareText)) {
-          const slash = endpoint.indexOf('/');
-          const ns = endpoint.slice(0, slash);
-          (result[ns] ??= []).push(endpoint.slice(slash + 1));
-        }
-        return result;
+        return groupByNamespace(endpoints.map(String).sort(compareText));
       },
     },
     attempts(name, windowSeconds, limit) {

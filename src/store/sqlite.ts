@@ -1,4 +1,5 @@
 import { answeringOrUnavailable } from './guard.js';
+import { groupByNamespace } from './sources.js';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -534,13 +535,7 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
         return removeRecords(hat, recordIds);
       },
       async sources(hat) {
-        const result: Record<string, string[]> = {};
-        for (const endpoint of q.sources.all({ hat }) as string[]) {
-          const slash = endpoint.indexOf('/');
-          const ns = endpoint.slice(0, slash);
-          (result[ns] ??= []).push(endpoint.slice(slash + 1));
-        }
-        return result;
+        return groupByNamespace(q.sources.all({ hat }) as string[]);
       },
     },
     attempts(name, windowSeconds, limit) {
