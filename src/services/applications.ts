@@ -312,15 +312,7 @@ export class HatApplications {
     };
     await this.store.grants.put(grant);
     this.hats.forget(hat.name);
-    await this.activity.record({
-      hat: hat.name,
-      type: 'application_enabled',
-      via: change.via,
-      service: id,
-      redirectHost: hostOf(app.redirectUris[0]),
-      ...(change.clientIp ? { clientIp: change.clientIp } : {}),
-      detail: `consented to ${describe(grant.permissions)} (version ${app.version})`,
-    });
+    await this.logChange(hat, app, 'application_enabled', change, `consented to ${describe(grant.permissions)} (version ${app.version})`);
     return statusOf(app, grant);
   }
 
@@ -336,14 +328,7 @@ export class HatApplications {
     const grant: GrantRecord = { ...existing, enabled: false, tokensNotBefore: Math.floor(now.getTime() / 1000) + 1, updatedAt: now };
     await this.store.grants.put(grant);
     this.hats.forget(hat.name);
-    await this.activity.record({
-      hat: hat.name,
-      type: 'application_disabled',
-      via: change.via,
-      service: id,
-      redirectHost: hostOf(app.redirectUris[0]),
-      ...(change.clientIp ? { clientIp: change.clientIp } : {}),
-    });
+    await this.logChange(hat, app, 'application_disabled', change);
     return statusOf(app, grant);
   }
 
@@ -365,6 +350,24 @@ export class HatApplications {
     await this.store.grants.touch(hat.name, id, new Date());
     this.lastNoted.set(`${hat.name} ${id}`, Date.now());
     return issued;
+  }
+
+  private logChange(
+    hat: HatRecord,
+    app: ApplicationRecord,
+    type: 'application_enabled' | 'application_disabled',
+    change: ApplicationChange,
+    detail?: string,
+  ): Promise<void> {
+    return this.activity.record({
+      hat: hat.name,
+      type,
+      via: change.via,
+      service: app.id,
+      redirectHost: hostOf(app.redirectUris[0]),
+      ...(change.clientIp ? { clientIp: change.clientIp } : {}),
+      ...(detail ? { detail } : {}),
+    });
   }
 
   /**

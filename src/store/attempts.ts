@@ -1,6 +1,24 @@
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { AttemptCounter } from './ports.js';
 
+type Limiter = Parameters<typeof attemptCounter>[0];
+
+/**
+ * The `attempts` operation of a store: one counter per (name, window, limit), made on first use
+ * by `makeLimiter` and kept, since a limiter is a small object with a table behind it.
+ */
+export function attemptCounters(
+  makeLimiter: (name: string, windowSeconds: number, limit: number) => Limiter,
+): (name: string, windowSeconds: number, limit: number) => AttemptCounter {
+  const counters = new Map<string, AttemptCounter>();
+  return (name, windowSeconds, limit) => {
+    const id = `${name}:${windowSeconds}:${limit}`;
+    let counter = counters.get(id);
+    if (!counter) counters.set(id, (counter = attemptCounter(makeLimiter(name, windowSeconds, limit))));
+    return counter;
+  };
+}
+
 /** Adapts a rate-limiter-flexible limiter, whatever store it counts in, to the AttemptCounter port. */
 export function attemptCounter(limiter: {
   get(key: string): Promise<RateLimiterRes | null>;

@@ -2,14 +2,13 @@ import { answeringOrUnavailable } from './guard.js';
 import { groupByNamespace } from './sources.js';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
-import { attemptCounter } from './attempts.js';
+import { attemptCounters } from './attempts.js';
 import { sortByValue, sortValueAt, compareText, type SortValue } from './ordering.js';
 import { UniqueViolation } from '../errors.js';
 import type {
   ActivityEntry,
   ApplicationRecord,
   ApprovalRecord,
-  AttemptCounter,
   DataRecord,
   GrantRecord,
   HatRecord,
@@ -428,7 +427,6 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     }
   }
 
-  const counters = new Map<string, AttemptCounter>();
 
   const store: Store = {
     kind: 'mongodb',
@@ -760,11 +758,9 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return groupByNamespace(endpoints.map(String).sort(compareText));
       },
     },
-    attempts(name, windowSeconds, limit) {
-      const id = `${name}:${windowSeconds}:${limit}`;
-      let counter = counters.get(id);
-      if (!counter) {
-        const limiter = new RateLimiterMongo({
+    attempts: attemptCounters(
+      (name, windowSeconds, limit) =>
+        new RateLimiterMongo({
           storeClient: conn,
           tableName: ATTEMPTS,
           keyPrefix: name,
@@ -772,12 +768,8 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
           duration: windowSeconds,
           // Made at open, awaited; the library would otherwise build them unawaited per limiter.
           disableIndexesCreation: true,
-        });
-        counter = attemptCounter(limiter);
-        counters.set(id, counter);
-      }
-      return counter;
-    },
+        }),
+    ),
     async ping() {
       const db = conn.db;
       if (!db) throw new Error('The MongoDB connection is closed');

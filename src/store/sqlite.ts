@@ -4,13 +4,12 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
-import { attemptCounter } from './attempts.js';
+import { attemptCounters } from './attempts.js';
 import { UniqueViolation } from '../errors.js';
 import type {
   ActivityEntry,
   ApplicationRecord,
   ApprovalRecord,
-  AttemptCounter,
   DataRecord,
   GrantRecord,
   HatRecord,
@@ -333,7 +332,6 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
     return db.prepare(`DELETE FROM records WHERE hat = ? AND record_id IN (${placeholders})`).run(hat, ...ids).changes;
   });
 
-  const counters = new Map<string, AttemptCounter>();
   const readStatements = new Map<string, Database.Statement>();
 
   // Expired sessions and attempt counters are swept now and then rather than on every read. A
@@ -538,11 +536,9 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
         return groupByNamespace(q.sources.all({ hat }) as string[]);
       },
     },
-    attempts(name, windowSeconds, limit) {
-      const id = `${name}:${windowSeconds}:${limit}`;
-      let counter = counters.get(id);
-      if (!counter) {
-        const limiter = new RateLimiterSQLite({
+    attempts: attemptCounters(
+      (name, windowSeconds, limit) =>
+        new RateLimiterSQLite({
           storeClient: db,
           storeType: 'better-sqlite3',
           tableName: 'attempts',
@@ -550,12 +546,8 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
           points: limit,
           duration: windowSeconds,
           tableCreated: true,
-        });
-        counter = attemptCounter(limiter);
-        counters.set(id, counter);
-      }
-      return counter;
-    },
+        }),
+    ),
     async ping() {
       db.prepare('SELECT 1').get();
     },
