@@ -70,6 +70,7 @@ export async function startServer(config: Config, options: { store?: Store; log?
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.passwordRules.close();
       await store.close();
     },
   };
