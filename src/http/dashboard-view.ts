@@ -74,6 +74,7 @@ const WHAT: Record<string, string> = {
   application_disabled: 'Disabled application',
   password_changed: 'Changed the password',
   logout: 'Logged out',
+  token_refused: 'Refused an OAuth token',
 };
 
 /** An approval is also the service's login: it got a token. */
@@ -87,6 +88,7 @@ const VIA: Record<string, string> = {
   api: 'API',
   hatlogin: 'Log in with HAT',
   dashboard: 'Dashboard',
+  oauth: 'OAuth / OpenID Connect',
 };
 
 function what(entry: ActivityEntry): string {

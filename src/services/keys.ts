@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, generateKeyPair, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, generateKeyPair, hkdfSync, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, exportJWK, importPKCS8, importSPKI, type JWK } from 'jose';
 import type { KeyRecord, Store } from '../store/ports.js';
@@ -55,6 +55,8 @@ export interface LoadedKey {
   publicKey: CryptoKey;
   /** Imported on first signature only: most processes mostly verify. */
   privateKey(): Promise<CryptoKey>;
+  /** The private key as a JWK (with kid, alg, use), for oidc-provider, which signs with the same keys. */
+  privateJwk(): JWK;
 }
 
 interface CacheEntry {
@@ -130,6 +132,12 @@ export class KeyRing {
           jwk,
           publicKey,
           privateKey: () => (privateKey ??= importPKCS8(this.vault.open(record.privateKeyEnc, record.kid), 'RS256')),
+          privateJwk: () => ({
+            ...(createPrivateKey(this.vault.open(record.privateKeyEnc, record.kid)).export({ format: 'jwk' }) as JWK),
+            kid: record.kid,
+            alg: 'RS256',
+            use: 'sig',
+          }),
         };
       }),
     );
