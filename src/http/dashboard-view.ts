@@ -75,6 +75,9 @@ const WHAT: Record<string, string> = {
   password_changed: 'Changed the password',
   logout: 'Logged out',
   token_refused: 'Refused an OAuth token',
+  owner_disabled: 'HAT disabled',
+  owner_enabled: 'HAT enabled again',
+  key_rotated: 'Signing key replaced',
 };
 
 /** An approval is also the service's login: it got a token. */
@@ -89,6 +92,7 @@ const VIA: Record<string, string> = {
   hatlogin: 'Log in with HAT',
   dashboard: 'Dashboard',
   oauth: 'OAuth / OpenID Connect',
+  operator: 'By the operator',
 };
 
 function what(entry: ActivityEntry): string {

@@ -39,15 +39,16 @@ export class ProviderCache {
   }
 
   async get(hat: HatRecord): Promise<Entry> {
-    const [keys, scopes] = await Promise.all([this.deps.keys.keys(hat.name, hat.revision), this.dataScopes()]);
-    const fingerprint = `${keys.map((k) => k.kid).join(',')}|${scopes.join(' ')}`;
+    const [keySet, scopes] = await Promise.all([this.deps.keys.keySetId(hat.name, hat.revision), this.dataScopes()]);
+    const fingerprint = `${keySet}|${scopes.join(' ')}`;
     const found = this.entries.get(hat.name);
     if (found && found.fingerprint === fingerprint) {
       this.entries.delete(hat.name);
       this.entries.set(hat.name, found);
       return found;
     }
-    const provider = buildProvider(hat, keys.map((k) => k.privateJwk()), scopes, this.deps);
+    const { keys } = await this.deps.keys.privateJwks(hat.name, hat.revision);
+    const provider = buildProvider(hat, keys, scopes, this.deps);
     provider.on('server_error', (_ctx: unknown, err: unknown) => this.deps.log.error({ err, hat: hat.name }, 'oauth provider error'));
     const entry = { provider, handle: provider.callback(), fingerprint };
     this.entries.delete(hat.name);
