@@ -108,6 +108,19 @@ export function oauthInteractionRoutes(router: AppRouter, services: Services, ca
     return Math.floor(at / 1000);
   }
 
+  /** Consents and denials go to the activity log with the website as the page showed it. */
+  function logDecision(ctx: AppContext, client: ClientView, type: 'approval' | 'denial', detail?: string) {
+    return services.activity.record({
+      hat: hatOf(ctx).name,
+      type,
+      via: 'oauth',
+      service: client.selfDescribed ? client.host : client.id,
+      redirectHost: new URL(client.redirect).host,
+      clientIp: ctx.ip,
+      ...(detail ? { detail } : {}),
+    });
+  }
+
   router.get('/oauth/interaction/:uid', async (ctx) => {
     const { provider, details, client } = await load(ctx);
     const hat = hatOf(ctx);
@@ -154,15 +167,7 @@ export function oauthInteractionRoutes(router: AppRouter, services: Services, ca
     if (Array.isArray(missing.missingOIDCClaims)) grant.addOIDCClaims(missing.missingOIDCClaims as string[]);
     const grantId = await grant.save();
     await services.oauth.rememberClient(hat.name, client.id, { name: client.name, host: client.host, selfDescribed: client.selfDescribed });
-    await services.activity.record({
-      hat: hat.name,
-      type: 'approval',
-      via: 'oauth',
-      service: client.selfDescribed ? client.host : client.id,
-      redirectHost: new URL(client.redirect).host,
-      clientIp: ctx.ip,
-      detail: `scopes: ${shownScopes(details)}`,
-    });
+    await logDecision(ctx, client, 'approval', `scopes: ${shownScopes(details)}`);
     return finish(ctx, provider, { consent: details.grantId ? {} : { grantId } }, true);
   });
 
@@ -170,15 +175,7 @@ export function oauthInteractionRoutes(router: AppRouter, services: Services, ca
     const form = await readForm(ctx);
     const { provider, details, client } = await load(ctx);
     checkCsrf(ctx, form._csrf);
-    const hat = hatOf(ctx);
-    await services.activity.record({
-      hat: hat.name,
-      type: 'denial',
-      via: 'oauth',
-      service: client.selfDescribed ? client.host : client.id,
-      redirectHost: new URL(client.redirect).host,
-      clientIp: ctx.ip,
-    });
+    await logDecision(ctx, client, 'denial');
     return finish(ctx, provider, { error: 'access_denied', error_description: 'The owner of the HAT did not allow it' });
   });
 }
