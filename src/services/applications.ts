@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation } from '../errors.js';
+import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation, Titles } from '../errors.js';
 import type { ApplicationRecord, GrantRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
@@ -83,7 +83,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 /** Parses an untrusted registration; InvalidInput names the first bad field and what is wrong with it. */
 export function parseRegistration(body: unknown): Registration {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidInput('A registration must be a JSON object', 'body', 'Invalid application');
+    throw new InvalidInput('A registration must be a JSON object', { field: 'body', title: Titles.invalidApplication });
   }
   const parsed = registrationSchema.safeParse(body);
   if (!parsed.success) {
@@ -93,11 +93,14 @@ export function parseRegistration(body: unknown): Registration {
       const where = issue.path.length ? `${field}.` : '';
       const allowed = issue.path.length ? 'namespace and access' : Object.keys(registrationSchema.shape).join(', ');
       const named = issue.keys.map((k) => `"${where}${k}"`).join(', ');
-      throw new InvalidInput(`Unknown field ${named}; the fields are ${allowed}`, `${where}${issue.keys[0]}`, 'Invalid application');
+      throw new InvalidInput(`Unknown field ${named}; the fields are ${allowed}`, {
+        field: `${where}${issue.keys[0]}`,
+        title: Titles.invalidApplication,
+      });
     }
     const missing = issue.path.length > 0 && valueAt(body, issue.path) === undefined;
     const text = missing ? 'is required' : /^[A-Z]/.test(issue.message) ? `: ${issue.message}` : ` ${issue.message}`;
-    throw new InvalidInput(`${field}${missing ? ' ' : ''}${text}`, field, 'Invalid application');
+    throw new InvalidInput(`${field}${missing ? ' ' : ''}${text}`, { field, title: Titles.invalidApplication });
   }
   const r = parsed.data;
   const permissions: Permission[] = [];
@@ -133,7 +136,7 @@ export class ApplicationRegistry implements DeclaredPermissions {
     try {
       await this.store.applications.create(app);
     } catch (err) {
-      if (err instanceof UniqueViolation) throw new Conflict(`An application with id "${app.id}" is already registered`, 'id');
+      if (err instanceof UniqueViolation) throw new Conflict(`An application with id "${app.id}" is already registered`, { field: 'id', cause: err });
       throw err;
     }
     this.cache.delete(app.id);
@@ -148,7 +151,10 @@ export class ApplicationRegistry implements DeclaredPermissions {
     const withId = typeof body === 'object' && body !== null && !Array.isArray(body) && !('id' in body) ? { ...body, id } : body;
     const registration = parseRegistration(withId);
     if (registration.id !== id) {
-      throw new InvalidInput(`id "${registration.id}" in the body differs from "${id}" in the path`, 'id', 'Invalid application');
+      throw new InvalidInput(`id "${registration.id}" in the body differs from "${id}" in the path`, {
+        field: 'id',
+        title: Titles.invalidApplication,
+      });
     }
     const existing = await this.get(id);
     const app: ApplicationRecord = { ...registration, createdAt: existing.createdAt };
@@ -202,7 +208,7 @@ export class ApplicationRegistry implements DeclaredPermissions {
 }
 
 function notRegistered(id: string): NotFound {
-  return new NotFound(`No application "${id}" is registered on this cluster`, 'Application not Found');
+  return new NotFound(`No application "${id}" is registered on this cluster`, { title: Titles.applicationNotFound });
 }
 
 /** An application as one HAT sees it (compatible with the original's HatApplication where it makes sense). */

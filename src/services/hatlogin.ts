@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidInput } from '../errors.js';
+import { InvalidInput, Titles } from '../errors.js';
 import type { ApplicationRecord, HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
@@ -44,7 +44,7 @@ export interface Actor {
 }
 
 function refuse(detail: string, field: 'name' | 'redirect'): never {
-  throw new InvalidInput(detail, field, 'Invalid login request');
+  throw new InvalidInput(detail, { field, title: Titles.invalidLoginRequest });
 }
 
 /**
