@@ -256,7 +256,7 @@ export class HatLogin {
   private async finish(hat: HatRecord, request: ServiceRequest, actor: Actor, detail: string): Promise<string> {
     const issued = request.application
       ? await this.tokens.application(hat, request.application, request.resource)
-      : await this.tokens.validate(hat, request.name, request.resource);
+      : await this.tokens.signValidateToken(hat, request.name, request.resource);
     await this.activity.record({ hat: hat.name, type: 'approval', ...this.logFields(request, actor), detail });
     return withParams(request.redirect, { token: issued.token });
   }
