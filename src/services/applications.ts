@@ -7,6 +7,7 @@ import type { HatDirectory } from './hats.js';
 import { covers, NAMESPACE_PATTERN, narrow, type DeclaredPermissions } from './permissions.js';
 import type { IssuedToken, Tokens } from './tokens.js';
 import { hostOf, MAX_REDIRECT_LENGTH, redirectProblem } from './redirects.js';
+import { Lru } from '../lru.js';
 
 /*
  * Approved applications (SPEC 1, 5 and 9): the cluster's registry, and each owner's consent.
@@ -123,7 +124,7 @@ interface Cached {
  * changes made by another process (the CLI, a second server) within that time.
  */
 export class ApplicationRegistry implements DeclaredPermissions {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache = new Lru<string, Cached>(10_000);
 
   constructor(
     private readonly store: Store,
@@ -182,7 +183,6 @@ export class ApplicationRegistry implements DeclaredPermissions {
     if (hit && now - hit.fetchedAt < this.options.freshnessMs) return hit.app;
     const app = await this.store.applications.get(id);
     this.cache.set(id, { app, fetchedAt: now });
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
     return app;
   }
 
@@ -267,7 +267,7 @@ function describe(permissions: readonly Permission[]): string {
 
 /** The owner's side (SPEC 5, 7): each application's status on a HAT, enabling, disabling, tokens. */
 export class HatApplications {
-  private readonly lastNoted = new Map<string, number>();
+  private readonly lastNoted = new Lru<string, number>(50_000);
 
   constructor(
     private readonly store: Store,
@@ -391,7 +391,6 @@ export class HatApplications {
     const now = Date.now();
     if (now - (this.lastNoted.get(key) ?? 0) < USE_NOTE_INTERVAL_MS) return;
     this.lastNoted.set(key, now);
-    if (this.lastNoted.size > 50_000) this.lastNoted.delete(this.lastNoted.keys().next().value as string);
     // Best effort: a missed note only makes "last used" a minute older.
     this.store.grants.touch(hat, id, new Date(now)).catch(() => this.lastNoted.delete(key));
   }

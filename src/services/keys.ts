@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { calculateJwkThumbprint, exportJWK, importPKCS8, importSPKI, type JWK } from 'jose';
 import type { KeyRecord, Store } from '../store/ports.js';
 import type { HatDirectory } from './hats.js';
+import { Lru } from '../lru.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 const RSA_BITS = 2048;
@@ -67,28 +68,24 @@ interface CacheEntry {
  * first out), never per request. An entry is dropped when the HAT's revision changes (rotation).
  */
 export class KeyRing {
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache: Lru<string, CacheEntry>;
 
   constructor(
     private readonly store: Store,
     private readonly vault: KeyVault,
-    private readonly maxHats = 10_000,
-  ) {}
+    maxHats = 10_000,
+  ) {
+    this.cache = new Lru(maxHats);
+  }
 
   /** Newest first; the first one signs. */
   async keys(hat: string, revision: number): Promise<LoadedKey[]> {
     let entry = this.cache.get(hat);
     if (entry && entry.revision !== revision) entry = undefined;
-    if (entry) {
-      // Re-insert so that Map order tracks recent use.
-      this.cache.delete(hat);
-      this.cache.set(hat, entry);
-      return entry.keys;
-    }
+    if (entry) return entry.keys;
     const keys = this.load(hat);
     this.cache.set(hat, { keys, revision });
     keys.catch(() => this.cache.delete(hat));
-    if (this.cache.size > this.maxHats) this.cache.delete(this.cache.keys().next().value as string);
     return keys;
   }
 
