@@ -6,6 +6,7 @@ import { UniqueViolation } from '../src/errors.js';
 import { parseRegistration, UNSET_FIELDS } from '../src/services/application-model.js';
 import { ApplicationRegistry } from '../src/services/applications.js';
 import { notablesManifest } from './support/manifests.js';
+import { operatorContract } from './store-contract-operator.js';
 import type {
   ActivityEntry,
   ApplicationRecord,
@@ -88,6 +89,8 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
       assert.notEqual(rev, null, `${hat} should exist`);
       return rev as number;
     };
+
+    operatorContract({ store, newHat, keyRecord, fresh });
 
     describe('hats', () => {
       it('create stores the HAT with its first key, and find returns every field', async () => {

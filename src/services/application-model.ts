@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInput } from '../errors.js';
+import { InvalidInput, Titles } from '../errors.js';
 import type { ApplicationRecord, Permission } from '../store/ports.js';
 import { NAMESPACE_PATTERN } from './permissions.js';
 import { MAX_REDIRECT_LENGTH, redirectProblem } from './redirects.js';
@@ -20,7 +20,6 @@ export const APPLICATION_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,49}$/;
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 const KINDS = ['App', 'DataPlug', 'Tool'] as const;
-const TITLE = 'Invalid application';
 
 /** What the mapping yields: the model without what the store adds. */
 export type Registration = Omit<ApplicationRecord, 'createdAt'>;
@@ -139,11 +138,11 @@ function invalid(body: unknown, error: z.ZodError, allowed: string): InvalidInpu
     const where = issue.path.length ? `${field}.` : '';
     const named = issue.keys.map((k) => `"${where}${k}"`).join(', ');
     const fields = issue.path.length ? `the fields are ${NESTED_FIELDS[String(issue.path[0])] ?? 'as documented'}` : allowed;
-    return new InvalidInput(`Unknown field ${named}; ${fields}`, `${where}${issue.keys[0]}`, TITLE);
+    return new InvalidInput(`Unknown field ${named}; ${fields}`, { field: `${where}${issue.keys[0]}`, title: Titles.invalidApplication });
   }
   const missing = issue.path.length > 0 && valueAt(body, issue.path) === undefined;
   const detail = missing ? 'is required' : /^[A-Z]/.test(issue.message) ? `: ${issue.message}` : issue.message;
-  return new InvalidInput(`${field}${detail.startsWith(':') ? '' : ' '}${detail}`, field, TITLE);
+  return new InvalidInput(`${field}${detail.startsWith(':') ? '' : ' '}${detail}`, { field, title: Titles.invalidApplication });
 }
 
 function dedupe(permissions: readonly Permission[]): Permission[] {
@@ -162,7 +161,7 @@ export function isManifest(body: object): boolean {
 /** Parses an untrusted registration of either kind; InvalidInput names the first bad field. */
 export function parseRegistration(body: unknown): Registration {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidInput('A registration must be a JSON object: a compact registration or a HAT manifest', 'body', TITLE);
+    throw new InvalidInput('A registration must be a JSON object: a compact registration or a HAT manifest', { field: 'body', title: Titles.invalidApplication });
   }
   return isManifest(body) ? fromManifest(body) : fromCompact(body);
 }
@@ -202,7 +201,7 @@ function permissionsOf(roles: Manifest['permissions']['rolesGranted']): Permissi
     if (!problem.success) {
       const field = `permissions.rolesGranted[${i}].detail`;
       const why = r.detail == null ? 'is required (the namespace)' : problem.error.issues[0]!.message;
-      throw new InvalidInput(`${field} ${why}`, field, TITLE);
+      throw new InvalidInput(`${field} ${why}`, { field, title: Titles.invalidApplication });
     }
     out.push({ namespace: problem.data, access });
   });

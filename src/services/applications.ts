@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation } from '../errors.js';
+import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation, Titles } from '../errors.js';
 import type { ApplicationRecord, GrantRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
 import { covers, narrow, type DeclaredPermissions } from './permissions.js';
 import type { IssuedToken, Tokens } from './tokens.js';
 import { hostOf } from './redirects.js';
+import { Lru } from '../lru.js';
 import { APPLICATION_ID, parseRegistration, upgradeStored } from './application-model.js';
 
 /*
@@ -32,7 +33,7 @@ interface Cached {
  * changes made by another process (the CLI, a second server) within that time.
  */
 export class ApplicationRegistry implements DeclaredPermissions {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache = new Lru<string, Cached>(10_000);
 
   constructor(
     private readonly store: Store,
@@ -45,7 +46,7 @@ export class ApplicationRegistry implements DeclaredPermissions {
     try {
       await this.store.applications.create(app);
     } catch (err) {
-      if (err instanceof UniqueViolation) throw new Conflict(`An application with id "${app.id}" is already registered`, 'id');
+      if (err instanceof UniqueViolation) throw new Conflict(`An application with id "${app.id}" is already registered`, { field: 'id', cause: err });
       throw err;
     }
     this.cache.delete(app.id);
@@ -60,7 +61,10 @@ export class ApplicationRegistry implements DeclaredPermissions {
     const withId = typeof body === 'object' && body !== null && !Array.isArray(body) && !('id' in body) ? { ...body, id } : body;
     const registration = parseRegistration(withId);
     if (registration.id !== id) {
-      throw new InvalidInput(`id "${registration.id}" in the body differs from "${id}" in the path`, 'id', 'Invalid application');
+      throw new InvalidInput(`id "${registration.id}" in the body differs from "${id}" in the path`, {
+        field: 'id',
+        title: Titles.invalidApplication,
+      });
     }
     const existing = await this.get(id);
     // Fields the registration does not carry (kept by the server, such as an OAuth client's)
@@ -106,7 +110,6 @@ export class ApplicationRegistry implements DeclaredPermissions {
     const stored = await this.store.applications.get(id);
     const app = stored && upgradeStored(stored);
     this.cache.set(id, { app, fetchedAt: now });
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
     return app;
   }
 
@@ -132,7 +135,7 @@ export class ApplicationRegistry implements DeclaredPermissions {
 }
 
 function notRegistered(id: string): NotFound {
-  return new NotFound(`No application "${id}" is registered on this cluster`, 'Application not Found');
+  return new NotFound(`No application "${id}" is registered on this cluster`, { title: Titles.applicationNotFound });
 }
 
 /** An application as one HAT sees it (compatible with the original's HatApplication where it makes sense). */
@@ -191,7 +194,7 @@ function describe(permissions: readonly Permission[]): string {
 
 /** The owner's side (SPEC 5, 7): each application's status on a HAT, enabling, disabling, tokens. */
 export class HatApplications {
-  private readonly lastNoted = new Map<string, number>();
+  private readonly lastNoted = new Lru<string, number>(50_000);
 
   constructor(
     private readonly store: Store,
@@ -315,7 +318,6 @@ export class HatApplications {
     const now = Date.now();
     if (now - (this.lastNoted.get(key) ?? 0) < USE_NOTE_INTERVAL_MS) return;
     this.lastNoted.set(key, now);
-    if (this.lastNoted.size > 50_000) this.lastNoted.delete(this.lastNoted.keys().next().value as string);
     // Best effort: a missed note only makes "last used" a minute older.
     this.store.grants.touch(hat, id, new Date(now)).catch(() => this.lastNoted.delete(key));
   }
