@@ -1,7 +1,7 @@
 import type { ClientInstance, InteractionDetails, Provider } from 'oidc-provider';
-import { InvalidInput, NotAuthenticated, TooManyAttempts } from '../../errors.js';
+import { InvalidInput, NotAuthenticated, Titles, TooManyAttempts } from '../../errors.js';
 import type { Services } from '../../services/index.js';
-import { displayHost } from '../../services/hatlogin.js';
+import { displayHost } from '../../services/redirects.js';
 import { readForm } from '../body.js';
 import { isLoggedIn, logIn } from '../browser-login.js';
 import { hatOf, seeOther, type AppContext, type AppRouter } from '../context.js';
@@ -63,11 +63,11 @@ export function oauthInteractionRoutes(router: AppRouter, services: Services, ca
     try {
       details = await provider.interactionDetails(ctx.req, ctx.res);
     } catch {
-      throw new InvalidInput('This sign-in page has expired or was already used; go back to the website and start again', 'interaction', 'Sign-in expired');
+      throw new InvalidInput('This sign-in page has expired or was already used; go back to the website and start again', { field: 'interaction', title: Titles.approvalExpired });
     }
-    if (details.uid !== ctx.params.uid) throw new InvalidInput('This sign-in page does not belong to this browser', 'interaction', 'Sign-in expired');
+    if (details.uid !== ctx.params.uid) throw new InvalidInput('This sign-in page does not belong to this browser', { field: 'interaction', title: Titles.approvalExpired });
     const client = await provider.Client.find(String(details.params.client_id));
-    if (!client) throw new InvalidInput('The website of this sign-in is no longer known', 'client_id', 'Unknown website');
+    if (!client) throw new InvalidInput('The website of this sign-in is no longer known', { field: 'client_id', title: Titles.badRequest });
     const view = clientView(client, details);
     // The form's answer ends in a redirect to the website: CSP form-action must allow it.
     allowFormTarget(ctx, view.origin);

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { NotFound } from '../../errors.js';
+import { NotFound, Titles } from '../../errors.js';
 import type { ApplicationRecord, OidcStore, Permission } from '../../store/ports.js';
 import type { ApplicationRegistry } from '../applications.js';
 
@@ -59,7 +59,7 @@ export class OAuthClients {
   /** Issues (or replaces) the application's client secret; the plain secret is returned once, only its hash is kept. */
   async issueSecret(applicationId: string): Promise<{ clientId: string; clientSecret: string }> {
     const app = await this.registry.find(applicationId);
-    if (!app) throw new NotFound(`No application "${applicationId}" is registered on this cluster`, 'Application not Found');
+    if (!app) throw new NotFound(`No application "${applicationId}" is registered on this cluster`, { title: Titles.applicationNotFound });
     const clientSecret = randomBytes(32).toString('base64url');
     await this.store.upsert('', SECRET_MODEL, app.id, { payload: { hash: hashSecret(clientSecret) }, expiresAt: null });
     return { clientId: app.id, clientSecret };
