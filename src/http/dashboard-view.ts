@@ -74,6 +74,10 @@ const WHAT: Record<string, string> = {
   application_disabled: 'Disabled application',
   password_changed: 'Changed the password',
   logout: 'Logged out',
+  token_refused: 'Refused an OAuth token',
+  owner_disabled: 'HAT disabled',
+  owner_enabled: 'HAT enabled again',
+  key_rotated: 'Signing key replaced',
 };
 
 /** An approval is also the service's login: it got a token. */
@@ -87,6 +91,8 @@ const VIA: Record<string, string> = {
   api: 'API',
   hatlogin: 'Log in with HAT',
   dashboard: 'Dashboard',
+  oauth: 'OAuth / OpenID Connect',
+  operator: 'By the operator',
 };
 
 function what(entry: ActivityEntry): string {

@@ -1,6 +1,6 @@
 import type { Next } from 'koa';
 import { hatAddress, type Config } from '../config.js';
-import { InvalidInput, NotFound } from '../errors.js';
+import { InvalidInput, NotFound, Titles } from '../errors.js';
 import { type HatDirectory, hatNameProblem } from '../services/hats.js';
 import type { AppContext } from './context.js';
 
@@ -14,9 +14,9 @@ export function tenancy(config: Config, hats: HatDirectory) {
   const clusterHosts = new Set([config.hatDomain, 'localhost', '127.0.0.1', '[::1]']);
   return async function bindTenant(ctx: AppContext, next: Next): Promise<void> {
     const host = ctx.hostname.toLowerCase().replace(/\.$/, '');
-    if (!host) throw new InvalidInput('The request has no Host header, and only the Host says which HAT is meant', 'Host');
+    if (!host) throw new InvalidInput('The request has no Host header, and only the Host says which HAT is meant', { field: 'Host' });
     // Two Host headers could be read differently by a proxy in front and by us: refuse, never guess.
-    if (headerCount(ctx, 'host') > 1) throw new InvalidInput('The request has more than one Host header', 'Host');
+    if (headerCount(ctx, 'host') > 1) throw new InvalidInput('The request has more than one Host header', { field: 'Host' });
     checkHostHeaders(ctx, config.trustProxy);
     if (clusterHosts.has(host)) {
       ctx.state.tenant = { kind: 'cluster' };
@@ -26,7 +26,7 @@ export function tenancy(config: Config, hats: HatDirectory) {
     // A name that can never be a HAT is not looked up: random Host headers must not fill the cache.
     let hat = name && !name.includes('.') && hatNameProblem(name) === null ? hats.fresh(name) : null;
     if (hat === undefined) hat = await hats.find(name);
-    if (!hat) throw new NotFound(`There is no HAT at ${host || 'this address'}`, 'HAT unavailable');
+    if (!hat) throw new NotFound(`There is no HAT at ${host || 'this address'}`, { title: Titles.hatUnavailable });
     ctx.state.tenant = { kind: 'hat', hat, address: hatAddress(config, hat.name) };
     return next();
   };
@@ -50,23 +50,23 @@ const HOST_VALUE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.?|\[[0-9A-Fa-
  */
 function checkHostHeaders(ctx: AppContext, trustProxy: boolean): void {
   const host = ctx.req.headers.host ?? '';
-  if (host !== '' && !HOST_VALUE.test(host)) throw new InvalidInput('The Host header must name exactly one host (and port)', 'Host');
+  if (host !== '' && !HOST_VALUE.test(host)) throw new InvalidInput('The Host header must name exactly one host (and port)', { field: 'Host' });
   const target = ctx.req.url ?? '';
   if (!target.startsWith('/') && target !== '*') {
     let targetHost: string;
     try {
       targetHost = new URL(target).host;
     } catch {
-      throw new InvalidInput('The request target is not a valid URL', 'Host');
+      throw new InvalidInput('The request target is not a valid URL', { field: 'Host' });
     }
     if (targetHost.toLowerCase() !== host.toLowerCase()) {
-      throw new InvalidInput('The request target names another host than the Host header', 'Host');
+      throw new InvalidInput('The request target names another host than the Host header', { field: 'Host' });
     }
   }
   if (!trustProxy) return;
   const forwarded = ctx.req.headers['x-forwarded-host'];
   if (forwarded === undefined) return;
   if (headerCount(ctx, 'x-forwarded-host') > 1 || typeof forwarded !== 'string' || !HOST_VALUE.test(forwarded.trim())) {
-    throw new InvalidInput('X-Forwarded-Host must hold exactly one host (and port)', 'X-Forwarded-Host');
+    throw new InvalidInput('X-Forwarded-Host must hold exactly one host (and port)', { field: 'X-Forwarded-Host' });
   }
 }

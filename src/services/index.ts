@@ -10,8 +10,10 @@ import { Dashboard } from './dashboard.js';
 import { DataService } from './data.js';
 import { HatLogin } from './hatlogin.js';
 import { HatDirectory } from './hats.js';
+import { HatAdministration } from './hat-admin.js';
 import { KeyRing, KeyVault } from './keys.js';
 import { HatLocator } from './locator.js';
+import { OAuth } from './oidc/index.js';
 import { Owners } from './owners.js';
 import { PasswordHasher } from './passwords.js';
 import { Permissions } from './permissions.js';
@@ -57,12 +59,16 @@ export interface Services {
   passwordRules: PasswordRules;
   /** Password hashes and key generation, with owners' logins never behind sign-ups. */
   workQueue: WorkQueue;
+  /** OAuth 2 / OpenID Connect: clients, access tokens at the data API, grants (SPEC 12). */
+  oauth: OAuth;
+  /** The operator's HAT administration: admin API and `npm run hats` (SPEC 9). */
+  hatAdmin: HatAdministration;
 }
 
 export function createServices(config: Config, store: Store, log: Logger): Services {
   const hats = new HatDirectory(store, config.revisionCheckMs);
   const vault = new KeyVault(config.keyEncryptionSecret);
-  const keys = new KeyRing(store, vault);
+  const keys = new KeyRing(store, vault, { retireAfterSeconds: keyOverlapSeconds(config) });
   const tokens = new Tokens(config, keys);
   // Expensive work runs on libuv's thread pool (4 threads): owners get a core's worth less one,
   // sign-ups one slot and a short backlog, so neither starves the event loop nor each other.
@@ -104,5 +110,17 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     dashboard: new Dashboard(approvals, applications, activity, owners),
     passwordRules,
     workQueue,
+    oauth: new OAuth(store, registry, activity),
+    hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
   };
+}
+
+/**
+ * How long an earlier key keeps verifying after a rotation: the longest token lifetime, plus the
+ * time another process may go on signing with it before it sees the rotation, plus a minute for
+ * clocks. (Tokens signed elsewhere with the ring — OAuth, OIDC — must live no longer than this.)
+ */
+export function keyOverlapSeconds(config: Config): number {
+  const longest = Math.max(config.tokenTtl.owner, config.tokenTtl.application, config.tokenTtl.validate);
+  return longest + Math.ceil(config.revisionCheckMs / 1000) + 60;
 }

@@ -1,4 +1,4 @@
-import { InvalidInput, NotAllowed, NotAuthenticated, TooManyAttempts } from '../errors.js';
+import { InvalidInput, NotAllowed, NotAuthenticated, TooManyAttempts, Titles } from '../errors.js';
 import type { HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import { nextSecond, untilSecond } from './clock.js';
@@ -11,7 +11,7 @@ import type { IssuedToken, Tokens } from './tokens.js';
 /** Where a login attempt came from, for the throttle and the activity log. */
 export interface Attempt {
   clientIp: string;
-  via: 'api' | 'hatlogin' | 'dashboard';
+  via: 'api' | 'hatlogin' | 'dashboard' | 'oauth';
   service?: string;
   redirectHost?: string;
 }
@@ -49,7 +49,7 @@ export class Owners {
         : await this.hasher.verifyNothing(password.slice(0, MAX_PASSWORD_LENGTH));
     if (!ok) {
       await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt) });
-      throw new NotAuthenticated(WRONG_CREDENTIALS, 'Not Authenticated');
+      throw new NotAuthenticated(WRONG_CREDENTIALS, { title: Titles.notAuthenticated });
     }
     await this.throttle.succeeded(hat.name, attempt.clientIp);
     await this.upgradeHash(hat, password);
@@ -89,7 +89,7 @@ export class Owners {
     attempt: Attempt,
     options: { keepServices?: boolean } = {},
   ): Promise<IssuedToken> {
-    if (!oldPassword) throw new NotAllowed('Old password missing', 'Invalid password');
+    if (!oldPassword) throw new NotAllowed('Old password missing', { title: Titles.invalidPassword });
     await this.throttle.begin(hat.name, attempt.clientIp);
     // Like login: an over-long password is wrong, never cut down to a prefix that might match.
     const oldOk =
@@ -98,7 +98,7 @@ export class Owners {
         : await this.hasher.verifyNothing(oldPassword.slice(0, MAX_PASSWORD_LENGTH));
     if (!oldOk) {
       await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt), detail: 'password change' });
-      throw new NotAllowed('Old password invalid', 'Invalid password');
+      throw new NotAllowed('Old password invalid', { title: Titles.invalidPassword });
     }
     await this.throttle.succeeded(hat.name, attempt.clientIp);
     const notBefore = await this.replacePassword(hat, newPassword, { attempt, keepServices: options.keepServices === true });
@@ -123,7 +123,7 @@ export class Owners {
     options: { attempt: Attempt; keepServices?: boolean },
   ): Promise<number> {
     const problem = await this.rules.problem(newPassword, [hat.name, hat.email, hat.fullName]);
-    if (problem) throw new InvalidInput(`newPassword ${problem}`, 'newPassword', 'Invalid password');
+    if (problem) throw new InvalidInput(`newPassword ${problem}`, { field: 'newPassword', title: Titles.invalidPassword });
     const hash = await this.hasher.hash(newPassword);
     const notBefore = nextSecond();
     const keepServices = options.keepServices === true;

@@ -39,5 +39,5 @@ export class SignupLimits {
 
 function refusal(ms: number, where: string): TooManyAttempts {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
-  return new TooManyAttempts(seconds, `Too many new HATs ${where}; please try again in ${seconds} seconds`);
+  return new TooManyAttempts(seconds, { detail: `Too many new HATs ${where}; please try again in ${seconds} seconds` });
 }

@@ -37,7 +37,7 @@ export class PasswordRules {
     const length = passwordLengthProblem(password);
     if (length) return length;
     const estimate = await this.pool.estimate(password, related.filter(Boolean).map((r) => r.slice(0, 200)));
-    if (estimate.kind === 'busy') throw new TooManyAttempts(2, 'The server is checking many passwords right now; please try again in a few seconds');
+    if (estimate.kind === 'busy') throw new TooManyAttempts(2, { detail: 'The server is checking many passwords right now; please try again in a few seconds' });
     if (estimate.kind === 'timeout') return NOT_IN_TIME;
     if (estimate.score >= MIN_PASSWORD_SCORE) return null;
     const advice = [estimate.warning, ...estimate.suggestions].filter(Boolean).join(' ');

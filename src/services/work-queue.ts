@@ -61,7 +61,7 @@ export class WorkQueue {
       return Promise.resolve();
     }
     if (l.waiting.length >= l.maxWaiting) {
-      return Promise.reject(new TooManyAttempts(5, 'The server is creating many HATs right now; please try again in a few seconds'));
+      return Promise.reject(new TooManyAttempts(5, { detail: 'The server is creating many HATs right now; please try again in a few seconds' }));
     }
     return new Promise((resolve) => l.waiting.push(resolve));
   }

@@ -37,6 +37,9 @@ export function answeringOrUnavailable(store: Store, isUnavailable: (err: unknow
     approvals: guard(store.approvals),
     records: guard(store.records),
     once: guard(store.once),
+    oidc: guard(store.oidc),
+    keyRotation: guard(store.keyRotation),
+    hatAdmin: guard(store.hatAdmin),
     attempts: (name, windowSeconds, limit) => guard(store.attempts(name, windowSeconds, limit)),
     // /healthz reads ping's own failure; closing is not a request.
     ping: () => store.ping(),

@@ -1,13 +1,16 @@
 import { answeringOrUnavailable } from './guard.js';
+import { openMongoOidc } from './mongo/oidc.js';
 import { groupByNamespace } from './sources.js';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { attemptCounters } from './attempts.js';
 import { mongoOnce } from './mongo/once.js';
+import { mongoOperatorStores } from './mongo/operator.js';
 import { sortByValue, sortValueAt, compareText, type SortValue } from './ordering.js';
 import { UniqueViolation } from '../errors.js';
 import type {
   ActivityEntry,
+  OidcStore,
   ApplicationRecord,
   ApprovalRecord,
   DataRecord,
@@ -379,6 +382,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const Sequences = conn.model<SequenceDoc>('Sequence', s.sequence, 'sequences');
   const models: Model<any>[] = [Hats, Keys, Sessions, Activities, Applications, Grants, Approvals, Records, Sequences];
 
+  let oidc: OidcStore;
   try {
     // Collections must exist before a transaction writes to them (older servers refuse to create
     // one inside a transaction); createIndexes only adds what is missing, so several processes
@@ -390,6 +394,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     const attempts = conn.collection(ATTEMPTS);
     await attempts.createIndex({ expire: -1 }, { expireAfterSeconds: 0 });
     await attempts.createIndex({ key: 1 }, { unique: true });
+    oidc = await openMongoOidc(conn);
   } catch (err) {
     await conn.close(true).catch(() => undefined);
     throw new Error(`Cannot prepare the MongoDB store's indexes: ${err instanceof Error ? err.message : String(err)}`, {
@@ -437,8 +442,15 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   }
 
 
+  const operator = await mongoOperatorStores({
+    conn,
+    transaction,
+    insertKey: (key, seq, session) => Keys.insertMany([keyDoc(key, seq)], { session, lean: true }),
+  });
+
   const store: Store = {
     kind: 'mongodb',
+    oidc,
     hats: {
       async create(hat, key) {
         try {
@@ -784,6 +796,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       },
     },
     once,
+    ...operator,
     attempts: attemptCounters(
       (name, windowSeconds, limit) =>
         new RateLimiterMongo({

@@ -56,14 +56,18 @@ export type ActivityType =
   | 'application_enabled'
   | 'application_disabled'
   | 'password_changed'
-  | 'logout';
+  | 'logout'
+  | 'token_refused'
+  | 'owner_disabled'
+  | 'owner_enabled'
+  | 'key_rotated';
 
 export interface ActivityEntry {
   id: string;
   hat: string;
   at: Date;
   type: ActivityType;
-  /** How it happened: `api` (/users/access_token), `hatlogin`, `dashboard`. */
+  /** How it happened: `api` (/users/access_token), `hatlogin`, `dashboard`, `operator` (the cluster's). */
   via: string;
   /** The service's name or application id, when there is one. */
   service?: string;
@@ -80,15 +84,42 @@ export interface Permission {
   access: Access;
 }
 
-/** An approved service, registered on the cluster (SPEC 9). */
+export type ApplicationKind = 'App' | 'DataPlug' | 'Tool';
+
+export interface Developer {
+  name: string;
+  /** '' when none. */
+  url: string;
+}
+
+/**
+ * An approved service, registered on the cluster (SPEC 5, 9): one model for both the compact
+ * registration and the original HAT's manifest (services/application-model.ts maps them).
+ * Adapters keep it as one opaque JSON document, so fields added later need no schema change;
+ * records stored before a field existed are brought up to date at start-up by the registry.
+ * Text and link fields that are not given are ''.
+ */
 export interface ApplicationRecord {
   id: string;
   name: string;
   description: string;
+  /** The application's web address (the manifest's `kind.url`). */
   homepage: string;
   version: string;
   redirectUris: string[];
   permissions: Permission[];
+  kind: ApplicationKind;
+  headline: string;
+  /** An https URL, shown only as an <img>. */
+  logoUrl: string;
+  termsUrl: string;
+  dataUsePurpose: string;
+  supportContact: string;
+  developer: Developer | null;
+  /** The manifest's `setup.url`: where the application's own set-up starts. */
+  setupUrl: string;
+  /** The manifest as registered, for its fields the server does not use; null for a compact registration. */
+  source: Record<string, unknown> | null;
   createdAt: Date;
 }
 
@@ -250,8 +281,101 @@ export interface OnceStore {
   claim(key: string, expiresAt: Date): Promise<boolean>;
 }
 
+/**
+ * What oidc-provider keeps (SPEC 12): its models (Session, Interaction, AuthorizationCode,
+ * AccessToken, RefreshToken, Grant, PushedAuthorizationRequest, ReplayDetection, …), each an
+ * opaque JSON payload, kept per HAT. `hat` is '' for cluster-wide records (client secrets).
+ * An expired record is never returned; `consume` marks a code or refresh token as used, and
+ * `find` then returns it with `consumed` set, which is how the library detects a replay.
+ */
+export interface OidcRecord {
+  payload: Record<string, unknown>;
+  /** The grant a token belongs to, for revokeByGrantId. */
+  grantId?: string;
+  /** Session uid, for findByUid. */
+  uid?: string;
+  userCode?: string;
+  /** For Grants: which client and which account, for the dashboard and for "already approved". */
+  clientId?: string;
+  accountId?: string;
+  /** Null: never expires. */
+  expiresAt: Date | null;
+}
+
+export interface OidcGrantRow {
+  id: string;
+  payload: Record<string, unknown>;
+  lastUsedAt: Date | null;
+}
+
+export interface OidcStore {
+  upsert(hat: string, model: string, id: string, record: OidcRecord): Promise<void>;
+  find(hat: string, model: string, id: string): Promise<Record<string, unknown> | null>;
+  findByUid(hat: string, model: string, uid: string): Promise<Record<string, unknown> | null>;
+  findByUserCode(hat: string, model: string, userCode: string): Promise<Record<string, unknown> | null>;
+  /** Marks the record consumed at `at` (epoch seconds). */
+  consume(hat: string, model: string, id: string, at: number): Promise<void>;
+  destroy(hat: string, model: string, id: string): Promise<void>;
+  /** Removes every token and code of the grant, of any model (the Grant record itself stays). */
+  revokeByGrantId(hat: string, grantId: string): Promise<void>;
+  /** The HAT's unexpired Grant records, newest first. */
+  grants(hat: string): Promise<OidcGrantRow[]>;
+  /** The newest unexpired Grant of (client, account) on the HAT, if any. */
+  grantFor(hat: string, clientId: string, accountId: string): Promise<string | null>;
+  /** Notes that a grant's token was used. */
+  touchGrant(hat: string, grantId: string, at: Date): Promise<void>;
+}
+
+/** What a rotation did to one of a HAT's earlier keys (SPEC 4). */
+export interface KeyRetirement {
+  kid: string;
+  hat: string;
+  /** Until then the key still verifies what it signed and stays in the JWKS; it never signs again. */
+  retireAt: Date;
+  /** Retired by a `revoke` rotation (a compromised key): it stopped at once. */
+  revoked: boolean;
+}
+
+/** Key rotation with overlap (SPEC 4, 9): the retirement of a HAT's earlier keys. */
+export interface KeyRotationStore {
+  /**
+   * Makes `key` the HAT's newest key and retires every earlier one at `retireAt`, keeping a sooner
+   * retirement already set (with `revoke`: at once, all of them), and bumps the HAT's revision,
+   * in one atomic write. Answers false, and changes nothing, when the HAT does not exist.
+   */
+  rotate(key: KeyRecord, retirement: { retireAt: Date; revoke: boolean }): Promise<boolean>;
+  /** The HAT's retired keys. A key with no retirement is current if newest, else retired long ago. */
+  retirements(hat: string): Promise<KeyRetirement[]>;
+}
+
+/** What one HAT holds, as the operator's listing shows it (SPEC 9). */
+export interface HatCounts {
+  records: number;
+  grants: number;
+  approvals: number;
+  sessions: number;
+  activity: number;
+}
+
+/** The operator's view of the HATs: listing, counting, deleting (SPEC 9). */
+export interface HatAdminStore {
+  /** HAT names in order, `take` of them after `skip`. */
+  names(options: { skip: number; take: number }): Promise<string[]>;
+  counts(hat: string): Promise<HatCounts>;
+  /**
+   * Deletes the HAT with everything it holds (keys, sessions, activity, grants, approvals,
+   * records) and reserves its name until `reservedUntil`, in one atomic write. False when there
+   * was no such HAT.
+   */
+  remove(hat: string, reservedUntil: Date): Promise<boolean>;
+  /** Until when a deleted HAT's name stays reserved, or null when it is not. */
+  reservedUntil(name: string): Promise<Date | null>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
+  /** oidc-provider's storage (SPEC 12). */
+  readonly oidc: OidcStore;
   readonly hats: HatStore;
   readonly keys: KeyStore;
   readonly sessions: SessionStore;
@@ -261,6 +385,8 @@ export interface Store {
   readonly approvals: ApprovalStore;
   readonly records: RecordStore;
   readonly once: OnceStore;
+  readonly keyRotation: KeyRotationStore;
+  readonly hatAdmin: HatAdminStore;
   /** An attempt counter over a window of `windowSeconds`, kept in this store. */
   attempts(name: string, windowSeconds: number, limit: number): AttemptCounter;
   /** Resolves when the datastore answers; rejects otherwise. */

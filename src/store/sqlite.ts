@@ -7,6 +7,9 @@ import path from 'node:path';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { attemptCounters } from './attempts.js';
 import { sqliteOnce } from './sqlite/once.js';
+import { sqliteOidc } from './sqlite/oidc.js';
+import { sqliteHatAdmin } from './sqlite/hat-admin.js';
+import { sqliteKeyRotation } from './sqlite/key-rotation.js';
 import { UniqueViolation } from '../errors.js';
 import type {
   ActivityEntry,
@@ -366,6 +369,7 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
 
   const store: Store = {
     kind: 'sqlite',
+    oidc: sqliteOidc(db),
     hats: {
       async create(hat, key) {
         try {
@@ -568,6 +572,8 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
       },
     },
     once: sqliteOnce(db),
+    keyRotation: sqliteKeyRotation(db),
+    hatAdmin: sqliteHatAdmin(db),
     attempts: attemptCounters(
       (name, windowSeconds, limit) =>
         new RateLimiterSQLite({
