@@ -268,6 +268,11 @@ export interface HatAdminStore {
    * was no such HAT.
    */
   remove(hat: string, reservedUntil: Date): Promise<boolean>;
+  /**
+   * Removes what requests still running during a deletion wrote for `hat` after it, when no HAT
+   * of that name exists (sign-up calls it before it creates one). Does nothing to an existing HAT.
+   */
+  clearLeftovers(hat: string): Promise<void>;
   /** Until when a deleted HAT's name stays reserved, or null when it is not. */
   reservedUntil(name: string): Promise<Date | null>;
 }
