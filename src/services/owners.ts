@@ -36,7 +36,7 @@ export class Owners {
    */
   async login(hat: HatRecord, username: string, password: string, attempt: Attempt): Promise<HatRecord> {
     // Said plainly, before any password check or throttle count: nothing typed here could help.
-    if (hat.disabled) throw new NotAllowed(HAT_DISABLED, 'HAT Disabled');
+    if (hat.disabled) throw new NotAllowed(HAT_DISABLED, { title: Titles.hatDisabled });
     await this.throttle.begin(hat.name, attempt.clientIp).catch(async (err: unknown) => {
       if (err instanceof TooManyAttempts && (await this.throttle.firstRefusal(hat.name, attempt.clientIp))) {
         await this.activity.record({ hat: hat.name, type: 'login_throttled', ...attemptFields(attempt) });
