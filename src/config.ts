@@ -26,6 +26,8 @@ export interface Config {
   readonly sessionTtlMs: number;
   /** How long another process's changes may stay unseen (multi-process MongoDB set-ups). */
   readonly revisionCheckMs: number;
+  /** Serve /metrics and count (METRICS=false turns both off). */
+  readonly metrics: boolean;
   /** Rotate every HAT's signing key once it is this many days old; 0: never by schedule (SPEC 4). */
   readonly keyRotationDays: number;
 }
@@ -130,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: int(env, 'SESSION_TTL_SECONDS', 12 * 3600, 60) * 1000,
     revisionCheckMs: int(env, 'REVISION_CHECK_MS', 1000, 0),
     keyRotationDays: int(env, 'KEY_ROTATION_DAYS', 0, 0, 36500),
+    metrics: bool(env, 'METRICS', true),
   };
 }
 

@@ -155,6 +155,11 @@ export class KeyRing {
     return rotated ? { kid: record.kid, previous: previous?.kid ?? null } : null;
   }
 
+  /** HATs whose keys are held in memory (for the metrics). */
+  get cached(): number {
+    return this.cache.size;
+  }
+
   /** This process changed the HAT's keys (or deleted it): read them again at next use. */
   forget(hat: string): void {
     this.cache.delete(hat);
