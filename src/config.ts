@@ -30,6 +30,8 @@ export interface Config {
   readonly metrics: boolean;
   /** Rotate every HAT's signing key once it is this many days old; 0: never by schedule (SPEC 4). */
   readonly keyRotationDays: number;
+  /** How many HATs' OAuth providers stay in memory (SPEC 12). */
+  readonly oidcProviderCache: number;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     revisionCheckMs: int(env, 'REVISION_CHECK_MS', 1000, 0),
     keyRotationDays: int(env, 'KEY_ROTATION_DAYS', 0, 0, 36500),
     metrics: bool(env, 'METRICS', true),
+    oidcProviderCache: int(env, 'OIDC_PROVIDER_CACHE', 1000, 1),
   };
 }
 

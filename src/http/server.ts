@@ -57,6 +57,7 @@ export async function startServer(config: Config, options: { store?: Store; log?
   try {
     store = options.store ?? (await openStore(effective));
     services = createServices(effective, store, log);
+    await services.registry.migrate();
     server.on('request', createApp(services).callback());
     keySchedule = scheduleKeyRotation(effective.keyRotationDays, services.hatAdmin, log);
   } catch (err) {

@@ -15,6 +15,7 @@ import { Unavailable, UniqueViolation } from '../errors.js';
 import { HatAdministration } from './hat-admin.js';
 import { KeyRing, KeyVault } from './keys.js';
 import { HatLocator } from './locator.js';
+import { OAuth } from './oidc/index.js';
 import { Owners } from './owners.js';
 import { PasswordHasher } from './passwords.js';
 import { Permissions } from './permissions.js';
@@ -55,6 +56,8 @@ export interface Services {
   dashboard: Dashboard;
   /** Named counters and gauges (`GET /metrics`); call them, never prom-client. */
   metrics: Metrics & HttpMetrics;
+  /** OAuth 2 / OpenID Connect: clients, access tokens at the data API, grants (SPEC 12). */
+  oauth: OAuth;
   /** The operator's HAT administration: admin API and `npm run hats` (SPEC 9). */
   hatAdmin: HatAdministration;
 }
@@ -103,6 +106,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     applications,
     data: new DataService(store, new Permissions(registry), (hat, id) => applications.noteUse(hat, id)),
     dashboard: new Dashboard(approvals, applications, activity, owners),
+    oauth: new OAuth(store, registry, activity),
     hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
     metrics,
   };

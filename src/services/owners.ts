@@ -11,7 +11,7 @@ import type { IssuedToken, Tokens } from './tokens.js';
 /** Where a login attempt came from, for the throttle and the activity log. */
 export interface Attempt {
   clientIp: string;
-  via: 'api' | 'hatlogin' | 'dashboard';
+  via: 'api' | 'hatlogin' | 'dashboard' | 'oauth';
   service?: string;
   redirectHost?: string;
 }
