@@ -1,3 +1,4 @@
+import { UNSET_FIELDS } from '../../src/services/application-model.js';
 import type { ApplicationRecord, Permission } from '../../src/store/ports.js';
 
 /**
@@ -19,31 +20,35 @@ export function application(overrides: Partial<ApplicationRecord> = {}): Applica
       { namespace: 'notes', access: 'write' },
       { namespace: 'profile', access: 'read' },
     ],
+    ...UNSET_FIELDS,
     createdAt: new Date(),
     ...overrides,
   };
 }
 
-/** The same application as the admin API takes it (SPEC 9): everything but `createdAt`. */
-export function registration(overrides: Partial<ApplicationRecord> = {}): Omit<ApplicationRecord, 'createdAt'> {
-  const { createdAt: _createdAt, ...body } = application(overrides);
+/**
+ * The compact registration of `application(overrides)`, as the admin API takes it (SPEC 9):
+ * without `createdAt` and the fields only the model fills in.
+ */
+export function registration(overrides: Partial<ApplicationRecord> = {}): Record<string, unknown> {
+  const { createdAt: _createdAt, setupUrl: _setupUrl, source: _source, ...body } = application(overrides);
   return body;
 }
 
 /**
- * A registration named after its id, for tests that register several: "The <id> application",
- * redirecting to https://<id>.example.com/callback, asking for `permissions` (none by default).
+ * The smallest compact registration, named after its id, for tests that register several:
+ * "The <id> application", redirecting to https://<id>.example.com/callback, asking for
+ * `permissions` (none by default); `extra` adds or replaces fields.
  */
 export function registrationFor(id: string, permissions: Permission[] = [], extra: Record<string, unknown> = {}) {
   return {
-    ...registration({
-      id,
-      name: `The ${id} application`,
-      description: `What ${id} does with your data`,
-      homepage: `https://${id}.example.com/`,
-      redirectUris: [`https://${id}.example.com/callback`],
-      permissions,
-    }),
+    id,
+    name: `The ${id} application`,
+    description: `What ${id} does with your data`,
+    homepage: `https://${id}.example.com/`,
+    version: '1.0.0',
+    redirectUris: [`https://${id}.example.com/callback`],
+    permissions,
     ...extra,
   };
 }
