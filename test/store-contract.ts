@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UniqueViolation } from '../src/errors.js';
+import { oidcContract } from './store-contract-oidc.js';
 import { parseRegistration, UNSET_FIELDS } from '../src/services/application-model.js';
 import { ApplicationRegistry } from '../src/services/applications.js';
 import { notablesManifest } from './support/manifests.js';
 import { operatorContract } from './store-contract-operator.js';
+import { application } from './support/fixtures.js';
 import type {
   ActivityEntry,
   ApplicationRecord,
@@ -349,21 +351,20 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
     });
 
     describe('applications', () => {
-      const app = (id: string, overrides: Partial<ApplicationRecord> = {}): ApplicationRecord => ({
-        id,
-        name: 'Notables',
-        description: 'Short notes, shared as you choose',
-        homepage: 'https://notables.example.com',
-        version: '1.0.0',
-        redirectUris: ['https://notables.example.com/callback', 'http://localhost:8080/cb'],
-        permissions: [
-          { namespace: 'rumpel', access: 'read' },
-          { namespace: 'notables', access: 'write' },
-        ],
-        ...UNSET_FIELDS,
-        createdAt: at(100),
-        ...overrides,
-      });
+      const app = (id: string, overrides: Partial<ApplicationRecord> = {}): ApplicationRecord =>
+        application({
+          id,
+          name: 'Notables',
+          description: 'Short notes, shared as you choose',
+          homepage: 'https://notables.example.com',
+          redirectUris: ['https://notables.example.com/callback', 'http://localhost:8080/cb'],
+          permissions: [
+            { namespace: 'rumpel', access: 'read' },
+            { namespace: 'notables', access: 'write' },
+          ],
+          createdAt: at(100),
+          ...overrides,
+        });
 
       it('create then get returns the registration as given', async () => {
         const a = app(fresh('app'));
@@ -887,6 +888,8 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
         assert.equal((await counter.hit(key)).consumed, 1);
       });
     });
+
+    oidcContract(store);
 
     describe('ping', () => {
       it('resolves while the datastore answers', async () => {
