@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HatClient } from '@dataswift/hat-js';
-import { admin, appToken, ownerCall, registration } from '../support/apps.js';
+import { admin, appToken, ownerCall } from '../support/apps.js';
+import { registrationFor } from '../support/fixtures.js';
 import { resolveLocalhostInFetch } from '../support/localhost-fetch.js';
 import { notablesManifest } from '../support/manifests.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -46,7 +47,7 @@ describe('the HAT JavaScript SDK against this server', () => {
     await server.createHat('bob');
     const notables = await admin(server, 'POST', '/api/admin/applications', notablesManifest());
     assert.equal(notables.status, 201, notables.text);
-    const plug = registration('fitbit-plug', [{ namespace: 'fitbit', access: 'write' }], { kind: 'DataPlug' });
+    const plug = registrationFor('fitbit-plug', [{ namespace: 'fitbit', access: 'write' }], { kind: 'DataPlug' });
     assert.equal((await admin(server, 'POST', '/api/admin/applications', plug)).status, 201);
     owner = client(ownerToken);
   });
