@@ -31,6 +31,10 @@ export interface Config {
   readonly sessionMaxAgeMs: number;
   /** The password-strength estimate's time budget; running out counts as too weak. */
   readonly passwordCheckTimeoutMs: number;
+  /** Serve /metrics and count (METRICS=false turns both off). */
+  readonly metrics: boolean;
+  /** Rotate every HAT's signing key once it is this many days old; 0: never by schedule (SPEC 4). */
+  readonly keyRotationDays: number;
   /** How many HATs' OAuth providers stay in memory (SPEC 12). */
   readonly oidcProviderCache: number;
 }
@@ -136,6 +140,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signupLimits: { perClientHour: int(env, 'SIGNUP_PER_CLIENT_HOUR', 5, 1), perMinute: int(env, 'SIGNUP_PER_MINUTE', 60, 1) },
     sessionMaxAgeMs: int(env, 'SESSION_MAX_AGE_DAYS', 30, 1, 3650) * 24 * 3600 * 1000,
     passwordCheckTimeoutMs: int(env, 'PASSWORD_CHECK_TIMEOUT_MS', 2000, 50, 60_000),
+    keyRotationDays: int(env, 'KEY_ROTATION_DAYS', 0, 0, 36500),
+    metrics: bool(env, 'METRICS', true),
     oidcProviderCache: int(env, 'OIDC_PROVIDER_CACHE', 1000, 1),
   };
 }

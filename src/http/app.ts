@@ -12,6 +12,8 @@ import { requestLog } from './logging.js';
 import { hatloginRoutes } from './routes/hatlogin.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminHatRoutes } from './routes/admin-hats.js';
+import { requestMetrics } from './metrics.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { applicationRoutes } from './routes/applications.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { oauthInteractionRoutes, oauthMount, oauthProviders } from './routes/oauth.js';
@@ -40,6 +42,7 @@ function clusterRouter(services: Services): AppRouter {
   landingRoutes(router, services);
   adminRoutes(router, services);
   adminHatRoutes(router, services);
+  metricsRoutes(router, services);
   return router;
 }
 
@@ -108,6 +111,7 @@ export function createApp(services: Services): Koa<AppState> {
     hat: [routers.hat.routes(), allowed(routers.hat)],
   };
 
+  if (services.metrics.enabled) app.use(requestMetrics(services.metrics));
   app.use(requestLog(log));
   app.use(securityHeaders(config));
   app.use(pageRenderer(render));

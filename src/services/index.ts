@@ -10,6 +10,9 @@ import { Dashboard } from './dashboard.js';
 import { DataService } from './data.js';
 import { HatLogin } from './hatlogin.js';
 import { HatDirectory } from './hats.js';
+import { createMetrics, type HttpMetrics, type Metrics } from '../metrics.js';
+import { reportingFailures } from '../store/reporting.js';
+import { Unavailable, UniqueViolation } from '../errors.js';
 import { HatAdministration } from './hat-admin.js';
 import { KeyRing, KeyVault } from './keys.js';
 import { HatLocator } from './locator.js';
@@ -59,25 +62,32 @@ export interface Services {
   passwordRules: PasswordRules;
   /** Password hashes and key generation, with owners' logins never behind sign-ups. */
   workQueue: WorkQueue;
+  /** Named counters and gauges (`GET /metrics`); call them, never prom-client. */
+  metrics: Metrics & HttpMetrics;
   /** OAuth 2 / OpenID Connect: clients, access tokens at the data API, grants (SPEC 12). */
   oauth: OAuth;
   /** The operator's HAT administration: admin API and `npm run hats` (SPEC 9). */
   hatAdmin: HatAdministration;
 }
 
-export function createServices(config: Config, store: Store, log: Logger): Services {
+export function createServices(config: Config, storeAdapter: Store, log: Logger): Services {
+  const metrics = createMetrics(config.metrics);
+  const store = metrics.enabled ? reportingFailures(storeAdapter, (err) => countStoreError(metrics, err)) : storeAdapter;
   const hats = new HatDirectory(store, config.revisionCheckMs);
   const vault = new KeyVault(config.keyEncryptionSecret);
   const keys = new KeyRing(store, vault, { retireAfterSeconds: keyOverlapSeconds(config) });
-  const tokens = new Tokens(config, keys);
+  const tokens = new Tokens(config, keys, metrics);
   // Expensive work runs on libuv's thread pool (4 threads): owners get a core's worth less one,
   // sign-ups one slot and a short backlog, so neither starves the event loop nor each other.
   const workQueue = new WorkQueue({ ownerSlots: Math.max(1, availableParallelism() - 1), signupSlots: 1, signupWaiting: 16 });
   const hasher = new PasswordHasher(workQueue);
   const passwordRules = new PasswordRules({ workers: 1, timeoutMs: config.passwordCheckTimeoutMs, maxWaiting: 16 });
-  const activity = new ActivityLog(store);
+  const activity = new ActivityLog(store, metrics);
   const throttle = new LoginThrottle(store);
   const auth = new Authenticator(store, tokens);
+  metrics.cacheSize('hats', () => hats.cached);
+  metrics.cacheSize('keys', () => keys.cached);
+  metrics.cacheSize('tokens', () => auth.cached);
   // An application leaving the registry changes what tokens on many HATs may do: drop what
   // this process remembers of tokens and of HAT revisions alike.
   const forgetAll = () => {
@@ -112,6 +122,7 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     workQueue,
     oauth: new OAuth(store, registry, activity),
     hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
+    metrics,
   };
 }
 
@@ -123,4 +134,10 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
 export function keyOverlapSeconds(config: Config): number {
   const longest = Math.max(config.tokenTtl.owner, config.tokenTtl.application, config.tokenTtl.validate);
   return longest + Math.ceil(config.revisionCheckMs / 1000) + 60;
+}
+
+/** A taken name or email is an answer, not a failure of the store. */
+function countStoreError(metrics: Metrics, err: unknown): void {
+  if (err instanceof UniqueViolation) return;
+  metrics.storeError(err instanceof Unavailable ? 'unavailable' : 'other');
 }

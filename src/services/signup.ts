@@ -104,6 +104,8 @@ export class Signup {
     for (const c of claims) this.inFlight.add(c);
     try {
       if (await this.store.hats.find(name)) throw takenError('username');
+      // A deleted HAT's name stays taken for a while (SPEC 9), so that no one else inherits its trust.
+      if (await this.store.hatAdmin.reservedUntil(name)) throw takenError('username');
       if (await this.store.hats.findByEmail(email)) throw takenError('email');
       const weak = await this.rules.problem(input.pass, [name, input.email, input.fullName]);
       if (weak) return { problems: [{ field: 'pass', problem: `pass ${weak}` }] };
@@ -115,6 +117,8 @@ export class Signup {
 
   private async createHat(input: z.output<typeof signupInput>, name: string): Promise<NewHat> {
     try {
+      // Nothing that requests still running at a deletion wrote after it goes to a new owner.
+      await this.store.hatAdmin.clearLeftovers(name);
       const now = new Date();
       const [passwordHash, key] = await Promise.all([
         this.hasher.hash(input.pass, 'signup'),

@@ -268,6 +268,11 @@ export interface RecordStore {
   get(hat: string, recordIds: string[]): Promise<DataRecord[]>;
   /** Removes exactly these records (all or nothing); returns how many. */
   remove(hat: string, recordIds: string[]): Promise<number>;
+  /**
+   * Replaces the JSON of each record (named by id, of this HAT), all or nothing: false, and
+   * nothing changed, when any of them is not a record of this HAT.
+   */
+  update(hat: string, changes: Array<{ recordId: string; json: string }>): Promise<boolean>;
   /** `{namespace: [endpoint, …]}` of every endpoint that holds records. */
   sources(hat: string): Promise<Record<string, string[]>>;
 }
@@ -368,6 +373,11 @@ export interface HatAdminStore {
    * was no such HAT.
    */
   remove(hat: string, reservedUntil: Date): Promise<boolean>;
+  /**
+   * Removes what requests still running during a deletion wrote for `hat` after it, when no HAT
+   * of that name exists (sign-up calls it before it creates one). Does nothing to an existing HAT.
+   */
+  clearLeftovers(hat: string): Promise<void>;
   /** Until when a deleted HAT's name stays reserved, or null when it is not. */
   reservedUntil(name: string): Promise<Date | null>;
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { admin, appToken, enableApp, ownerCall, registerApp, registration, validateToken } from '../support/apps.js';
+import { admin, appToken, enableApp, ownerCall, registerApp, validateToken } from '../support/apps.js';
+import { registrationFor } from '../support/fixtures.js';
 import { FormClient, valueOf } from '../support/forms.js';
 import { approvalPage } from '../support/hatlogin.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -71,7 +72,7 @@ describe('Approvals and revocations under races (issue 11, finding 11)', () => {
     await startOfSecond();
     const old = await appToken(server, 'racer', owner, 'phoenix');
     assert.equal((await admin(server, 'DELETE', '/api/admin/applications/phoenix')).status, 200);
-    assert.equal((await admin(server, 'POST', '/api/admin/applications', registration('phoenix', [{ namespace: 'ashes', access: 'read' }]))).status, 201);
+    assert.equal((await admin(server, 'POST', '/api/admin/applications', registrationFor('phoenix', [{ namespace: 'ashes', access: 'read' }]))).status, 201);
     const enabled = await ownerCall(server, 'racer', owner, 'POST', '/api/v2.6/applications/phoenix/setup');
     assert.equal(enabled.status, 200);
     assert.equal(await validates(old), 401, 'the token from before the removal came back');
