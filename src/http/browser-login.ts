@@ -1,6 +1,8 @@
+import type { Config } from '../config.js';
 import type { Services } from '../services/index.js';
 import type { Attempt } from '../services/owners.js';
 import { hatOf, type AppContext } from './context.js';
+import { DeviceCookies } from './device-cookie.js';
 import { csrfToken } from './session.js';
 
 /** What the browser session holds once the owner logged in. */
@@ -28,6 +30,9 @@ function sessionOf(ctx: AppContext): LiveSession {
  * Throws NotAuthenticated (wrong password, 401) or TooManyAttempts (429) from `owners.login`,
  * which also counts the attempt and writes it to the activity log.
  *
+ * A browser with this HAT's device cookie is throttled by its own limit only (SPEC 6.3); a
+ * successful login gives the browser that cookie (or renews it).
+ *
  * On success the session starts over under a new identifier (so an identifier planted before
  * login is worthless) holding only `owner`, `loggedInAt` and a fresh CSRF secret: pages rendered
  * before the login cannot post forms after it. Call `csrfToken(ctx)` again for the next page.
@@ -39,8 +44,20 @@ export async function logIn(
   attempt: Omit<Attempt, 'clientIp'>,
 ): Promise<void> {
   const hat = hatOf(ctx);
-  await services.owners.login(hat, hat.name, password, { clientIp: ctx.ip, ...attempt });
+  const cookies = deviceCookies(services.config);
+  const device = cookies.deviceOf(ctx, hat.name);
+  await services.owners.login(hat, hat.name, password, { clientIp: ctx.ip, ...attempt, ...(device ? { device } : {}) });
+  cookies.remember(ctx, hat.name);
   await startOwnerSession(ctx);
+}
+
+const devices = new WeakMap<Config, DeviceCookies>();
+
+/** One DeviceCookies per configuration (its key is derived once). */
+function deviceCookies(config: Config): DeviceCookies {
+  let found = devices.get(config);
+  if (!found) devices.set(config, (found = new DeviceCookies(config)));
+  return found;
 }
 
 /**
