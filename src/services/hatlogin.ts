@@ -2,11 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { InvalidInput, Titles } from '../errors.js';
 import type { ApplicationRecord, HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
+import { nextSecond, untilSecond } from './clock.js';
 import type { HatDirectory } from './hats.js';
 import type { HatApplications } from './applications.js';
 import type { Tokens } from './tokens.js';
 import { permissionsKey } from './permissions.js';
 import { displayHost, isRegisteredRedirect, parseRedirect, resourceOf, withParams, type DisplayHost } from './redirects.js';
+
+/** How long a claimed approval page is remembered: longer than any session that could show it. */
+const ANSWER_CLAIM_MS = 24 * 3600 * 1000;
 
 /** SPEC 6.1 limits. */
 export const MAX_NAME_LENGTH = 100;
@@ -140,7 +144,17 @@ export class HatLogin {
     const approval = await this.store.approvals.find(hat.name, request.name, request.origin);
     if (!approval) return null;
     await this.store.approvals.touch(hat.name, approval.id, new Date());
+    await untilSecond(approval.tokensNotBefore);
     return this.finish(hat, request, actor, 'remembered');
+  }
+
+  /**
+   * Claims the answer to one approval page, once across every request and process: eight
+   * concurrent posts of the same page (the session holding it is read by each before any
+   * writes it back) must issue one token, not eight. False when it was answered already.
+   */
+  claimAnswer(hat: string, pageId: string): Promise<boolean> {
+    return this.store.once.claim(`approval-page:${hat}:${pageId}`, new Date(Date.now() + ANSWER_CLAIM_MS));
   }
 
   /** What an approval page for `request` shows of its permissions, to hold its answer to. */
@@ -164,18 +178,24 @@ export class HatLogin {
     if (app) await this.enable(hat, app, actor, now);
     else {
       const existing = await this.store.approvals.find(hat.name, request.name, request.origin);
-      if (existing) await this.store.approvals.touch(hat.name, existing.id, now);
-      else {
+      if (existing) {
+        await this.store.approvals.touch(hat.name, existing.id, now);
+        await untilSecond(existing.tokensNotBefore);
+      } else {
+        // Strictly after every token issued so far: an approval revoked and given again within
+        // one second must not revive that second's tokens. Ours waits for that second.
+        const tokensNotBefore = nextSecond();
         await this.store.approvals.put({
           id: randomUUID(),
           hat: hat.name,
           name: request.name,
           origin: request.origin,
-          tokensNotBefore: Math.floor(now.getTime() / 1000),
+          tokensNotBefore,
           createdAt: now,
           lastUsedAt: now,
         });
         this.directory.forget(hat.name);
+        await untilSecond(tokensNotBefore);
       }
     }
     return this.finish(hat, request, actor, app ? 'application enabled' : 'approved');
