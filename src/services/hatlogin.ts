@@ -30,6 +30,20 @@ export interface ServiceRequest {
   resource: string;
   /** Set when `name` is a registered application whose redirect URL this is. */
   application: ApplicationRecord | null;
+  /** SPEC 6.8: where Deny and Cancel send the browser instead of `redirect`, when given. */
+  fallback: string | null;
+}
+
+/**
+ * `/hatlogin`'s parameters as a service sends them: `name` and `redirect`, or the HAT
+ * dashboard's `application_id` and `redirect_uri` (SPEC 6.8), and an optional `fallback`.
+ */
+export interface HatLoginInput {
+  name?: unknown;
+  redirect?: unknown;
+  application_id?: unknown;
+  redirect_uri?: unknown;
+  fallback?: unknown;
 }
 
 /** Who is acting, for the activity log. */
@@ -37,12 +51,36 @@ export interface Actor {
   clientIp: string;
 }
 
-function refuse(detail: string, field: 'name' | 'redirect'): never {
+function refuse(detail: string, field: 'name' | 'redirect' | 'fallback'): never {
   throw new InvalidInput(detail, { field, title: Titles.invalidLoginRequest });
 }
 
 /** SPEC 6.1 and 6.9 for `name` (the rules live in service-names.ts). */
 export const parseName = parseServiceName;
+
+/** `name` or its alias `application_id` (SPEC 6.8); both may be given only when they agree. */
+function eitherOf(input: HatLoginInput, main: 'name' | 'redirect', alias: 'application_id' | 'redirect_uri'): unknown {
+  const [a, b] = [input[main], input[alias]];
+  if (a === undefined || a === '') return b;
+  if (b !== undefined && b !== '' && b !== a) refuse(`The service gave both ${main} and ${alias}, and they differ`, main);
+  return a;
+}
+
+/**
+ * SPEC 6.8's `fallback`: a URL by the rules of `redirect`, on the redirect's origin; for an
+ * application, also one of its registered redirect URLs (query aside). A fallback could
+ * otherwise send the person anywhere in the service's name: an open redirect.
+ */
+function parseFallback(raw: unknown, redirect: URL, application: ApplicationRecord | null): string {
+  const url = parseRedirect(raw, 'fallback');
+  if (url.origin !== redirect.origin) {
+    refuse(`The fallback URL must be on the same site as the redirect URL (${redirect.origin}), not ${url.origin}`, 'fallback');
+  }
+  if (application && !isRegisteredRedirect(application.redirectUris, url)) {
+    refuse(`The fallback URL is not one of the registered addresses of the application "${application.id}"`, 'fallback');
+  }
+  return url.href;
+}
 
 /**
  * The "Log in with HAT" flow's decisions (SPEC 6): which requests are acceptable, whether the
@@ -61,16 +99,17 @@ export class HatLogin {
   /** SPEC 6.9: generic names confusable with a registered application are refused. */
   private readonly names = new NameGuard(() => this.store.applications.list());
 
-  /** Validates `name` and `redirect` (SPEC 6.1-6.2); throws InvalidInput (400) otherwise. */
-  async parse(input: { name?: unknown; redirect?: unknown }): Promise<ServiceRequest> {
-    const name = parseName(input.name);
-    const url = parseRedirect(input.redirect);
+  /** Validates `name`, `redirect` and `fallback` (SPEC 6.1-6.2, 6.8, 6.9); throws InvalidInput (400) otherwise. */
+  async parse(input: HatLoginInput): Promise<ServiceRequest> {
+    const name = parseName(eitherOf(input, 'name', 'application_id'));
+    const url = parseRedirect(eitherOf(input, 'redirect', 'redirect_uri'));
     const application = await this.applicationNamed(name);
     if (!application) await this.names.check(name);
     if (application && !isRegisteredRedirect(application.redirectUris, url)) {
       refuse(`${url.host} is not one of the registered addresses of the application "${application.id}"`, 'redirect');
     }
     return {
+      fallback: input.fallback === undefined || input.fallback === '' ? null : parseFallback(input.fallback, url, application),
       name: application ? application.id : name,
       redirect: url.href,
       host: url.host,
@@ -165,8 +204,16 @@ export class HatLogin {
   /** The owner said no (SPEC 6.5): nothing is remembered, the service learns `access_denied`. */
   async deny(hat: HatRecord, request: ServiceRequest, actor: Actor): Promise<string> {
     await this.activity.record({ hat: hat.name, type: 'denial', ...this.logFields(request, actor) });
-    // A stale `token` parameter must not look like a successful login.
-    return withParams(request.redirect, { error: 'access_denied' }, ['token']);
+    return this.cancelUrl(request);
+  }
+
+  /**
+   * Where Deny and Cancel send the browser (SPEC 6.3, 6.5, 6.8): `fallback` when the service
+   * gave one, else `redirect`, with `error=access_denied`. A stale `token` parameter is dropped:
+   * it must not look like a successful login.
+   */
+  cancelUrl(request: ServiceRequest): string {
+    return withParams(request.fallback ?? request.redirect, { error: 'access_denied' }, ['token']);
   }
 
   private async finish(hat: HatRecord, request: ServiceRequest, actor: Actor, detail: string): Promise<string> {
