@@ -8,8 +8,9 @@ import { connect, transactionsOn, type MongoStoreOptions } from './connection.js
 import { mongoUnavailable } from './errors.js';
 import { mongoGrants } from './grants.js';
 import { mongoHats, revisionBump } from './hats.js';
-import { mongoKeys } from './keys.js';
+import { keyDoc, mongoKeys } from './keys.js';
 import { openModels, type Mongo } from './models.js';
+import { mongoOperatorStores } from './operator.js';
 import { mongoRecords } from './records.js';
 import { sequenceReserver } from './sequences.js';
 import { mongoSessions } from './sessions.js';
@@ -38,6 +39,11 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const mongo: Mongo = { conn, models: await openModels(conn), transaction: transactionsOn(conn) };
   const bump = revisionBump(mongo);
   const reserve = sequenceReserver(mongo);
+  const operator = await mongoOperatorStores({
+    conn,
+    transaction: mongo.transaction,
+    insertKey: (key, seq, session) => mongo.models.keys.insertMany([keyDoc(key, seq)], { session, lean: true }),
+  });
   const store: Store = {
     kind: 'mongodb',
     hats: mongoHats(mongo),
@@ -48,6 +54,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     grants: mongoGrants(mongo, bump),
     approvals: mongoApprovals(mongo, bump),
     records: mongoRecords(mongo, reserve),
+    ...operator,
     attempts: mongoAttempts(conn),
     async ping() {
       const db = conn.db;

@@ -7,7 +7,9 @@ import { ATTEMPTS_SCHEMA, sqliteAttempts } from './attempts.js';
 import { openDatabase } from './db.js';
 import { sqliteUnavailable } from './errors.js';
 import { GRANTS_SCHEMA, sqliteGrants } from './grants.js';
+import { sqliteHatAdmin } from './hat-admin.js';
 import { HATS_SCHEMA, revisionBump, sqliteHats } from './hats.js';
+import { sqliteKeyRotation } from './key-rotation.js';
 import { KEYS_SCHEMA, sqliteKeys } from './keys.js';
 import { RECORDS_SCHEMA, sqliteRecords } from './records.js';
 import { SESSIONS_SCHEMA, sqliteSessions } from './sessions.js';
@@ -40,6 +42,8 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
     grants: sqliteGrants(sql, bump),
     approvals: sqliteApprovals(sql, bump),
     records: sqliteRecords(sql),
+    keyRotation: sqliteKeyRotation(sql.db),
+    hatAdmin: sqliteHatAdmin(sql.db),
     attempts: sqliteAttempts(sql),
     async ping() {
       sql.db.prepare('SELECT 1').get();
