@@ -26,6 +26,8 @@ export interface Config {
   readonly sessionTtlMs: number;
   /** How long another process's changes may stay unseen (multi-process MongoDB set-ups). */
   readonly revisionCheckMs: number;
+  /** How many HATs' OAuth providers stay in memory (SPEC 12). */
+  readonly oidcProviderCache: number;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordHash: { log2N: int(env, 'SCRYPT_LOG2N', 15, 10), r: int(env, 'SCRYPT_R', 8, 1), p: int(env, 'SCRYPT_P', 1, 1) },
     sessionTtlMs: int(env, 'SESSION_TTL_SECONDS', 12 * 3600, 60) * 1000,
     revisionCheckMs: int(env, 'REVISION_CHECK_MS', 1000, 0),
+    oidcProviderCache: int(env, 'OIDC_PROVIDER_CACHE', 1000, 1),
   };
 }
 

@@ -12,6 +12,7 @@ import { HatDirectory } from './hats.js';
 import { HatAdministration } from './hat-admin.js';
 import { KeyRing, KeyVault } from './keys.js';
 import { HatLocator } from './locator.js';
+import { OAuth } from './oidc/index.js';
 import { Owners } from './owners.js';
 import { PasswordHasher } from './passwords.js';
 import { Permissions } from './permissions.js';
@@ -50,6 +51,8 @@ export interface Services {
   data: DataService;
   /** The owner's dashboard (SPEC 7). */
   dashboard: Dashboard;
+  /** OAuth 2 / OpenID Connect: clients, access tokens at the data API, grants (SPEC 12). */
+  oauth: OAuth;
   /** The operator's HAT administration: admin API and `npm run hats` (SPEC 9). */
   hatAdmin: HatAdministration;
 }
@@ -93,6 +96,7 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     applications,
     data: new DataService(store, new Permissions(registry), (hat, id) => applications.noteUse(hat, id)),
     dashboard: new Dashboard(approvals, applications, activity, owners),
+    oauth: new OAuth(store, registry, activity),
     hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
   };
 }

@@ -66,3 +66,15 @@ async function requireTransactions(conn: Connection): Promise<void> {
     );
   }
 }
+
+/** Runs a step of opening (models, indexes); if it fails, the connection is closed and the error says what failed. */
+export async function preparing<T>(conn: Connection, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    await conn.close(true).catch(() => undefined);
+    throw new Error(`Cannot prepare the MongoDB store's indexes: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+}

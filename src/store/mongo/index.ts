@@ -4,12 +4,13 @@ import { mongoActivity } from './activity.js';
 import { mongoApplications } from './applications.js';
 import { mongoApprovals } from './approvals.js';
 import { mongoAttempts } from './attempts.js';
-import { connect, transactionsOn, type MongoStoreOptions } from './connection.js';
+import { connect, preparing, transactionsOn, type MongoStoreOptions } from './connection.js';
 import { mongoUnavailable } from './errors.js';
 import { mongoGrants } from './grants.js';
 import { mongoHats, revisionBump } from './hats.js';
 import { keyDoc, mongoKeys } from './keys.js';
 import { openModels, type Mongo } from './models.js';
+import { openMongoOidc } from './oidc.js';
 import { mongoOperatorStores } from './operator.js';
 import { mongoRecords } from './records.js';
 import { sequenceReserver } from './sequences.js';
@@ -39,13 +40,17 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const mongo: Mongo = { conn, models: await openModels(conn), transaction: transactionsOn(conn) };
   const bump = revisionBump(mongo);
   const reserve = sequenceReserver(mongo);
-  const operator = await mongoOperatorStores({
-    conn,
-    transaction: mongo.transaction,
-    insertKey: (key, seq, session) => mongo.models.keys.insertMany([keyDoc(key, seq)], { session, lean: true }),
-  });
+  const oidc = await preparing(conn, () => openMongoOidc(conn));
+  const operator = await preparing(conn, () =>
+    mongoOperatorStores({
+      conn,
+      transaction: mongo.transaction,
+      insertKey: (key, seq, session) => mongo.models.keys.insertMany([keyDoc(key, seq)], { session, lean: true }),
+    }),
+  );
   const store: Store = {
     kind: 'mongodb',
+    oidc,
     hats: mongoHats(mongo),
     keys: mongoKeys(mongo),
     sessions: mongoSessions(mongo),

@@ -3,7 +3,7 @@ import { activitySchema, type ActivityDoc } from './activity.js';
 import { applicationSchema, type ApplicationDoc } from './applications.js';
 import { approvalSchema, type ApprovalDoc } from './approvals.js';
 import { prepareAttempts } from './attempts.js';
-import type { Transaction } from './connection.js';
+import { preparing, type Transaction } from './connection.js';
 import { grantSchema, type GrantDoc } from './grants.js';
 import { hatSchema, type HatDoc } from './hats.js';
 import { keySchema, type KeyDoc } from './keys.js';
@@ -35,7 +35,7 @@ export interface Mongo {
   readonly transaction: Transaction;
 }
 
-/** Makes the models and, awaited, their collections and indexes; closes the connection if that fails. */
+/** Makes the models and, awaited, their collections and indexes (see `preparing`). */
 export async function openModels(conn: Connection): Promise<Models> {
   const models: Models = {
     hats: conn.model<HatDoc>('Hat', hatSchema(), 'hats'),
@@ -48,20 +48,15 @@ export async function openModels(conn: Connection): Promise<Models> {
     records: conn.model<RecordDoc>('Record', recordSchema(), 'records'),
     sequences: conn.model<SequenceDoc>('Sequence', sequenceSchema(), 'sequences'),
   };
-  try {
-    // Collections must exist before a transaction writes to them (older servers refuse to create
-    // one inside a transaction); createIndexes only adds what is missing, so several processes
-    // starting at once, or a newer version beside an older one, do not fight over indexes.
+  // Collections must exist before a transaction writes to them (older servers refuse to create
+  // one inside a transaction); createIndexes only adds what is missing, so several processes
+  // starting at once, or a newer version beside an older one, do not fight over indexes.
+  await preparing(conn, async () => {
     for (const model of Object.values(models) as Model<unknown>[]) {
       await model.init();
       await model.createIndexes();
     }
     await prepareAttempts(conn);
-  } catch (err) {
-    await conn.close(true).catch(() => undefined);
-    throw new Error(`Cannot prepare the MongoDB store's indexes: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
-  }
+  });
   return models;
 }

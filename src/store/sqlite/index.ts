@@ -11,6 +11,7 @@ import { sqliteHatAdmin } from './hat-admin.js';
 import { HATS_SCHEMA, revisionBump, sqliteHats } from './hats.js';
 import { sqliteKeyRotation } from './key-rotation.js';
 import { KEYS_SCHEMA, sqliteKeys } from './keys.js';
+import { sqliteOidc } from './oidc.js';
 import { RECORDS_SCHEMA, sqliteRecords } from './records.js';
 import { SESSIONS_SCHEMA, sqliteSessions } from './sessions.js';
 
@@ -34,6 +35,7 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
   const bump = revisionBump(sql);
   const store: Store = {
     kind: 'sqlite',
+    oidc: sqliteOidc(sql.db),
     hats: sqliteHats(sql),
     keys: sqliteKeys(sql, bump),
     sessions: sqliteSessions(sql),
