@@ -60,8 +60,8 @@ export function mongoApprovals({ models, transaction }: Mongo, bump: BumpRevisio
         await Approvals.updateOne(
           { hat: String(a.hat), name: String(a.name), origin: String(a.origin) },
           {
+            $max: { tokensNotBefore: Number(a.tokensNotBefore) },
             $set: {
-              tokensNotBefore: Number(a.tokensNotBefore),
               createdAt: new Date(a.createdAt),
               lastUsedAt: a.lastUsedAt ? new Date(a.lastUsedAt) : null,
             },

@@ -71,10 +71,11 @@ export function mongoGrants({ models, transaction }: Mongo, bump: BumpRevision):
               enabled: g.enabled === true,
               permissions: JSON.stringify(g.permissions),
               version: String(g.version),
-              tokensNotBefore: Number(g.tokensNotBefore),
               updatedAt: new Date(g.updatedAt),
               lastUsedAt: g.lastUsedAt ? new Date(g.lastUsedAt) : null,
             },
+            // Never lowered: a concurrent disable's stamp survives this write (SPEC 10).
+            $max: { tokensNotBefore: Number(g.tokensNotBefore) },
           },
           { upsert: true, session },
         );

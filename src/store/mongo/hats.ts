@@ -73,9 +73,12 @@ function hatDoc(hat: HatRecord): HatDoc {
   };
 }
 
-/** The HAT aggregate: the HAT's own document, and at creation its first key, written together. */
+/**
+ * The HAT aggregate: the HAT's own document, and what is written with it atomically: at creation
+ * its first key; at a password change that ends service tokens, the stamps of its grants and approvals.
+ */
 export function mongoHats({ models, transaction }: Mongo): HatStore {
-  const { hats: Hats, keys: Keys } = models;
+  const { hats: Hats, keys: Keys, grants: Grants, approvals: Approvals } = models;
   return {
     async create(hat, key) {
       try {
@@ -99,11 +102,26 @@ export function mongoHats({ models, transaction }: Mongo): HatStore {
       const doc = await Hats.findOne({ _id: String(name) }, { revision: 1 }).lean<Pick<HatDoc, 'revision'>>().exec();
       return doc ? Number(doc.revision) : null;
     },
-    async setPassword(name, passwordHash, tokensNotBefore) {
-      await Hats.updateOne(
-        { _id: String(name) },
-        { $set: { passwordHash: String(passwordHash), tokensNotBefore: Number(tokensNotBefore) }, $inc: { revision: 1 } },
+    async setPassword(name, passwordHash, tokensNotBefore, endServiceTokens = false) {
+      // $max: a stamp is never lowered, whatever a concurrent writer set (SPEC 10).
+      const stamp = { tokensNotBefore: Number(tokensNotBefore) };
+      await transaction(async (session) => {
+        await Hats.updateOne(
+          { _id: String(name) },
+          { $set: { passwordHash: String(passwordHash) }, $max: stamp, $inc: { revision: 1 } },
+          { session },
+        );
+        if (!endServiceTokens) return;
+        await Grants.updateMany({ hat: String(name) }, { $max: stamp }, { session });
+        await Approvals.updateMany({ hat: String(name) }, { $max: stamp }, { session });
+      });
+    },
+    async replacePasswordHash(name, expected, passwordHash) {
+      const res = await Hats.updateOne(
+        { _id: String(name), passwordHash: String(expected) },
+        { $set: { passwordHash: String(passwordHash) } },
       );
+      return res.modifiedCount > 0;
     },
     async setDisabled(name, disabled) {
       await Hats.updateOne({ _id: String(name) }, { $set: { disabled: disabled === true }, $inc: { revision: 1 } });

@@ -5,12 +5,13 @@ import { mongoApplications } from './applications.js';
 import { mongoApprovals } from './approvals.js';
 import { mongoAttempts } from './attempts.js';
 import { connect, preparing, transactionsOn, type MongoStoreOptions } from './connection.js';
-import { mongoUnavailable } from './errors.js';
+import { mongoUnavailable, uniqueViolationOf } from './errors.js';
 import { mongoGrants } from './grants.js';
 import { mongoHats, revisionBump } from './hats.js';
 import { keyDoc, mongoKeys } from './keys.js';
 import { openModels, type Mongo } from './models.js';
 import { openMongoOidc } from './oidc.js';
+import { mongoOnce } from './once.js';
 import { mongoOperatorStores } from './operator.js';
 import { mongoRecords } from './records.js';
 import { sequenceReserver } from './sequences.js';
@@ -40,6 +41,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const mongo: Mongo = { conn, models: await openModels(conn), transaction: transactionsOn(conn) };
   const bump = revisionBump(mongo);
   const reserve = sequenceReserver(mongo);
+  const once = await preparing(conn, () => mongoOnce(conn, (err) => uniqueViolationOf(err, 'id') !== null));
   const oidc = await preparing(conn, () => openMongoOidc(conn));
   const operator = await preparing(conn, () =>
     mongoOperatorStores({
@@ -59,6 +61,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     grants: mongoGrants(mongo, bump),
     approvals: mongoApprovals(mongo, bump),
     records: mongoRecords(mongo, reserve),
+    once,
     ...operator,
     attempts: mongoAttempts(conn),
     async ping() {

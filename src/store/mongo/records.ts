@@ -25,6 +25,9 @@ export function recordSchema() {
   return record;
 }
 
+/** Thrown inside a transaction to abort it: a record to update is not there. */
+class MissingRecord extends Error {}
+
 function recordFromDoc(d: Pick<RecordDoc, '_id' | 'endpoint' | 'json' | 'createdAt'>): DataRecord {
   return { recordId: d._id, endpoint: d.endpoint, json: d.json, createdAt: new Date(d.createdAt) };
 }
@@ -117,6 +120,23 @@ export function mongoRecords({ models, transaction }: Mongo, reserve: Reserve): 
         const res = await Records.deleteMany({ hat: String(hat), _id: { $in: recordIds.map(String) } }, { session });
         return res.deletedCount;
       });
+    },
+    async update(hat, changes) {
+      if (changes.length === 0) return true;
+      const writes = changes.map((c) => ({
+        updateOne: { filter: { _id: String(c.recordId), hat: String(hat) }, update: { $set: { json: String(c.json) } } },
+      }));
+      try {
+        await transaction(async (session) => {
+          const res = await Records.bulkWrite(writes, { session, ordered: true });
+          // All or nothing: one record that is not this HAT's aborts the transaction.
+          if (res.matchedCount !== changes.length) throw new MissingRecord();
+        });
+        return true;
+      } catch (err) {
+        if (err instanceof MissingRecord) return false;
+        throw err;
+      }
     },
     async sources(hat) {
       const endpoints = (await Records.distinct('endpoint', { hat: String(hat) }).exec()) as unknown[];

@@ -35,7 +35,7 @@ export function sqliteApprovals(sql: Sqlite, bump: BumpRevision): ApprovalStore 
     put: sql.db.prepare(
       `INSERT INTO approvals (id, hat, name, origin, tokens_not_before, created_at, last_used_at)
        VALUES (@id, @hat, @name, @origin, @tokensNotBefore, @createdAt, @lastUsedAt)
-       ON CONFLICT(hat, name, origin) DO UPDATE SET tokens_not_before = excluded.tokens_not_before,
+       ON CONFLICT(hat, name, origin) DO UPDATE SET tokens_not_before = max(approvals.tokens_not_before, excluded.tokens_not_before),
          created_at = excluded.created_at, last_used_at = excluded.last_used_at`,
     ),
     remove: sql.db.prepare('DELETE FROM approvals WHERE hat = ? AND id = ?'),

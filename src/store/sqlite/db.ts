@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { privateDir, privateFile } from '../../private-files.js';
 
 /**
  * The SQLite file every aggregate of the embedded store writes to: opened once, in WAL mode with
@@ -27,8 +28,12 @@ export const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
 /** Opens (or creates) the file and makes each aggregate's tables: `schemas` are CREATE … IF NOT EXISTS. */
 export function openDatabase(dataDir: string, file: string, schemas: readonly string[]): Sqlite {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, file));
+  // SPEC 10: the folder 0700, the database 0600; SQLite gives its -wal and -shm files the
+  // database file's mode, and existing ones are tightened here as well.
+  privateDir(dataDir);
+  const dbFile = path.join(dataDir, file);
+  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) if (f === dbFile || existsSync(f)) privateFile(f);
+  const db = new Database(dbFile);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');

@@ -37,7 +37,8 @@ export function sqliteGrants(sql: Sqlite, bump: BumpRevision): GrantStore {
       `INSERT INTO grants (hat, application_id, enabled, permissions, version, tokens_not_before, updated_at, last_used_at)
        VALUES (@hat, @applicationId, @enabled, @permissions, @version, @tokensNotBefore, @updatedAt, @lastUsedAt)
        ON CONFLICT(hat, application_id) DO UPDATE SET enabled = excluded.enabled, permissions = excluded.permissions,
-         version = excluded.version, tokens_not_before = excluded.tokens_not_before, updated_at = excluded.updated_at,
+         version = excluded.version, tokens_not_before = max(grants.tokens_not_before, excluded.tokens_not_before),
+         updated_at = excluded.updated_at,
          last_used_at = excluded.last_used_at`,
     ),
     holders: sql.db.prepare('SELECT hat FROM grants WHERE application_id = ?').pluck(),

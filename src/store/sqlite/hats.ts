@@ -37,7 +37,10 @@ function hatFromRow(r: Row): HatRecord {
   };
 }
 
-/** The HAT aggregate: the HAT's own row, and at creation its first key, written together. */
+/**
+ * The HAT aggregate: the HAT's own row, and what is written with it atomically: at creation its
+ * first key; at a password change that ends service tokens, the stamps of its grants and approvals.
+ */
 export function sqliteHats(sql: Sqlite): HatStore {
   const q = {
     insert: sql.db.prepare(
@@ -47,9 +50,13 @@ export function sqliteHats(sql: Sqlite): HatStore {
     find: sql.db.prepare('SELECT * FROM hats WHERE name = ?'),
     findByEmail: sql.db.prepare('SELECT * FROM hats WHERE email = ?'),
     revision: sql.db.prepare('SELECT revision FROM hats WHERE name = ?').pluck(),
+    // Stamps never go backwards (SPEC 10): max() keeps a later stamp a concurrent writer set.
     setPassword: sql.db.prepare(
-      'UPDATE hats SET password_hash = ?, tokens_not_before = ?, revision = revision + 1 WHERE name = ?',
+      'UPDATE hats SET password_hash = ?, tokens_not_before = max(tokens_not_before, ?), revision = revision + 1 WHERE name = ?',
     ),
+    endGrantTokens: sql.db.prepare('UPDATE grants SET tokens_not_before = max(tokens_not_before, ?) WHERE hat = ?'),
+    endApprovalTokens: sql.db.prepare('UPDATE approvals SET tokens_not_before = max(tokens_not_before, ?) WHERE hat = ?'),
+    replaceHash: sql.db.prepare('UPDATE hats SET password_hash = ? WHERE name = ? AND password_hash = ?'),
     setDisabled: sql.db.prepare('UPDATE hats SET disabled = ?, revision = revision + 1 WHERE name = ?'),
     count: sql.db.prepare('SELECT count(*) FROM hats').pluck(),
   };
@@ -57,6 +64,13 @@ export function sqliteHats(sql: Sqlite): HatStore {
   const create = sql.transaction((hat: HatRecord, key: KeyRecord) => {
     q.insert.run({ ...hat, disabled: hat.disabled ? 1 : 0, createdAt: hat.createdAt.getTime() });
     insertKey(key);
+  });
+  // A password change that ends service tokens too writes the HAT's grants and approvals with it.
+  const setPassword = sql.transaction((name: string, hash: string, notBefore: number, endServiceTokens: boolean) => {
+    q.setPassword.run(hash, notBefore, name);
+    if (!endServiceTokens) return;
+    q.endGrantTokens.run(notBefore, name);
+    q.endApprovalTokens.run(notBefore, name);
   });
   return {
     async create(hat, key) {
@@ -78,8 +92,11 @@ export function sqliteHats(sql: Sqlite): HatStore {
       const rev = q.revision.get(name) as number | undefined;
       return rev ?? null;
     },
-    async setPassword(name, passwordHash, tokensNotBefore) {
-      q.setPassword.run(passwordHash, tokensNotBefore, name);
+    async setPassword(name, passwordHash, tokensNotBefore, endServiceTokens = false) {
+      setPassword(name, passwordHash, tokensNotBefore, endServiceTokens);
+    },
+    async replacePasswordHash(name, expected, passwordHash) {
+      return q.replaceHash.run(passwordHash, name, expected).changes > 0;
     },
     async setDisabled(name, disabled) {
       q.setDisabled.run(disabled ? 1 : 0, name);

@@ -12,6 +12,7 @@ import { HATS_SCHEMA, revisionBump, sqliteHats } from './hats.js';
 import { sqliteKeyRotation } from './key-rotation.js';
 import { KEYS_SCHEMA, sqliteKeys } from './keys.js';
 import { sqliteOidc } from './oidc.js';
+import { sqliteOnce } from './once.js';
 import { RECORDS_SCHEMA, sqliteRecords } from './records.js';
 import { SESSIONS_SCHEMA, sqliteSessions } from './sessions.js';
 
@@ -44,6 +45,7 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
     grants: sqliteGrants(sql, bump),
     approvals: sqliteApprovals(sql, bump),
     records: sqliteRecords(sql),
+    once: sqliteOnce(sql.db),
     keyRotation: sqliteKeyRotation(sql.db),
     hatAdmin: sqliteHatAdmin(sql.db),
     attempts: sqliteAttempts(sql),
