@@ -134,6 +134,26 @@ describe('OAuth 2.1 / OpenID Connect: tokens, refusals and the data API', () => 
     assert.deepEqual(pages, ['login']);
   });
 
+  it('asks for a login again (prompt=none: login_required) once the owner logged out of the HAT', async () => {
+    const config = await discover(server, 'bob', 'diary');
+    const browser = new FormClient(server, 'bob');
+    await codeFlow(config, browser, { redirect_uri: REDIRECT('diary'), scope: 'openid' });
+    await browser.get('/');
+    assert.equal((await browser.post('/logout', {})).status, 303);
+    const started = await authorizationRequest(config, { redirect_uri: REDIRECT('diary'), scope: 'openid', prompt: 'none' });
+    const reply = await browser.get(started.url.pathname + started.url.search);
+    assert.equal(new URL(String(reply.headers.location)).searchParams.get('error'), 'login_required');
+  });
+
+  it('refuses an OAuth access token once the owner is disabled, and again works when enabled', async () => {
+    const config = await discover(server, 'bob', 'diary');
+    const tokens = await codeFlow(config, new FormClient(server, 'bob'), { redirect_uri: REDIRECT('diary'), scope: 'openid data:diary:read' });
+    assert.equal((await oc.fetchProtectedResource(config, tokens.access_token, data('diary/days'), 'GET')).status, 200);
+    assert.equal((await admin(server, 'POST', '/api/admin/hats/bob/disable')).status, 200);
+    assert.equal((await oc.fetchProtectedResource(config, tokens.access_token, data('diary/days'), 'GET')).status, 401);
+    assert.equal((await admin(server, 'POST', '/api/admin/hats/bob/enable')).status, 200);
+  });
+
   it('refuses a wrong PKCE verifier and a replayed code with invalid_grant', async () => {
     const config = await discover(server, 'bob', 'diary');
     const started = await authorizationRequest(config, { redirect_uri: REDIRECT('diary'), scope: 'openid' });

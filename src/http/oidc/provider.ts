@@ -61,7 +61,7 @@ function policy() {
   const base = interactionPolicy.base();
   const login = base.get('login')!;
   login.checks.add(
-    new interactionPolicy.Check('hat_session', 'The owner is not logged in on this HAT', (ctx: { req: IncomingMessage; oidc: { session: { accountId?: string } } }) =>
+    new interactionPolicy.Check('hat_session', 'The owner is not logged in on this HAT', 'login_required', (ctx: { req: IncomingMessage; oidc: { session: { accountId?: string } } }) =>
       ctx.oidc.session.accountId && ownerLogin(ctx.req).loggedInAt === undefined ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
     ),
     0,
