@@ -48,7 +48,7 @@ export interface ProviderDeps {
   hats: HatDirectory;
   oauth: OAuth;
   /** Renders the HAT's error page for errors that must never be redirected (bad client, bad redirect_uri). */
-  renderError(ctx: { type: string; body: unknown; status: number }, out: { error: string; error_description?: string }, hat: HatRecord): Promise<void>;
+  renderError(ctx: { type: string; body: unknown; status: number }, out: { error: string; error_description?: string }, err: unknown, hat: HatRecord): Promise<void>;
 }
 
 /**
@@ -177,8 +177,8 @@ export function buildProvider(hat: HatRecord, keys: JWK[], dataScopes: readonly 
       RefreshToken: 30 * 24 * 3600,
       Session: 14 * 24 * 3600,
     },
-    async renderError(ctx: { type: string; body: unknown; status: number }, out: { error: string; error_description?: string }) {
-      await deps.renderError(ctx, out, hat);
+    async renderError(ctx: { type: string; body: unknown; status: number }, out: { error: string; error_description?: string }, err: unknown) {
+      await deps.renderError(ctx, out, err, hat);
     },
   });
   provider.proxy = config.trustProxy;
