@@ -96,7 +96,7 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     applications,
     data: new DataService(store, new Permissions(registry), (hat, id) => applications.noteUse(hat, id)),
     dashboard: new Dashboard(approvals, applications, activity, owners),
-    oauth: new OAuth(store, registry, activity),
+    oauth: new OAuth(store, registry, activity, config.revisionCheckMs),
     hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
   };
 }

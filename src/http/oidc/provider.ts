@@ -89,7 +89,7 @@ export function buildProvider(hat: HatRecord, keys: JWK[], dataScopes: readonly 
       const ctx = Provider.ctx as { get?(h: string): string } | undefined;
       const basic = /^basic /i.test(ctx?.get?.('authorization') ?? '');
       return oauth.clients.metadata(id, basic ? 'client_secret_basic' : 'client_secret_post');
-    }),
+    }, () => oauth.forget(hat.name)),
     clients: [],
     async findAccount(_ctx: unknown, sub: string, token?: { iat?: number; kind?: string }) {
       const current = await hats.find(hat.name);
