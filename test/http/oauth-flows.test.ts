@@ -51,8 +51,10 @@ describe('OAuth 2.1 / OpenID Connect: tokens, refusals and the data API', () => 
     const diary = await discover(server, 'bob', 'diary');
     const fromPublic = await oc.tokenIntrospection(diary, tokens.access_token).catch((err: unknown) => ({ active: false, err }));
     assert.equal(fromPublic.active, false);
+    assert.equal((await oc.fetchProtectedResource(confidential, tokens.access_token, data('ledger/books'), 'GET')).status, 200);
     await oc.tokenRevocation(confidential, tokens.access_token);
     assert.equal((await oc.tokenIntrospection(confidential, tokens.access_token)).active, false);
+    assert.equal((await oc.fetchProtectedResource(confidential, tokens.access_token, data('ledger/books'), 'GET')).status, 401, 'the data API forgets a revoked token at once');
     await assert.rejects(oc.fetchUserInfo(confidential, tokens.access_token, userId), (err) => oauthError(err) === 'invalid_token');
   });
 
