@@ -26,6 +26,8 @@ export interface Config {
   readonly sessionTtlMs: number;
   /** How long another process's changes may stay unseen (multi-process MongoDB set-ups). */
   readonly revisionCheckMs: number;
+  /** How long a SIGTERM waits for requests in flight before cutting them. */
+  readonly shutdownTimeoutMs: number;
   /** Serve /metrics and count (METRICS=false turns both off). */
   readonly metrics: boolean;
   /** Rotate every HAT's signing key once it is this many days old; 0: never by schedule (SPEC 4). */
@@ -135,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     revisionCheckMs: int(env, 'REVISION_CHECK_MS', 1000, 0),
     keyRotationDays: int(env, 'KEY_ROTATION_DAYS', 0, 0, 36500),
     metrics: bool(env, 'METRICS', true),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     oidcProviderCache: int(env, 'OIDC_PROVIDER_CACHE', 1000, 1),
   };
 }
