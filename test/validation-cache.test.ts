@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/http/server.js';
 import type { HatRecord } from '../src/store/ports.js';
 import { request, type Reply } from './support/http.js';
-import { registration } from './support/hatlogin.js';
+import { registration } from './support/fixtures.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from './support/server.js';
 
 const NEW_PASSWORD = 'violet lanterns drift over quiet harbours';
@@ -208,7 +208,7 @@ describe('Across processes: a change made in one server is seen by another withi
         PORT: String(await freePort()),
         PUBLIC_PORT: String(one.port),
         LOG_LEVEL: 'silent',
-        SCRYPT_LOG2N: '10',
+        SIGNUP_PER_CLIENT_HOUR: '100000',
         REVISION_CHECK_MS: String(REVISION_CHECK_MS),
       }),
     );

@@ -12,6 +12,8 @@ import { requestLog } from './logging.js';
 import { hatloginRoutes } from './routes/hatlogin.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminHatRoutes } from './routes/admin-hats.js';
+import { requestMetrics } from './metrics.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { applicationRoutes } from './routes/applications.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { oauthInteractionRoutes, oauthMount, oauthProviders } from './routes/oauth.js';
@@ -26,6 +28,7 @@ import { securityHeaders } from './security.js';
 import { browserSession } from './session.js';
 import { matchCachingRouter } from './router.js';
 import { tenancy } from './tenancy.js';
+import { crossOriginApi } from './cors.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROOT_DIR = path.basename(ROOT) === 'dist' ? path.dirname(ROOT) : ROOT;
@@ -40,6 +43,7 @@ function clusterRouter(services: Services): AppRouter {
   landingRoutes(router, services);
   adminRoutes(router, services);
   adminHatRoutes(router, services);
+  metricsRoutes(router, services);
   return router;
 }
 
@@ -108,12 +112,14 @@ export function createApp(services: Services): Koa<AppState> {
     hat: [routers.hat.routes(), allowed(routers.hat)],
   };
 
+  if (services.metrics.enabled) app.use(requestMetrics(services.metrics));
   app.use(requestLog(log));
   app.use(securityHeaders(config));
   app.use(pageRenderer(render));
   app.use(errorResponder(log));
   app.use(staticFiles());
   app.use(tenancy(config, services.hats));
+  app.use(crossOriginApi());
   app.use(browserSession(app, config, services.sessions));
   app.use(oauthMount(oauth));
   app.use(async (ctx: AppContext, next: Next) => {

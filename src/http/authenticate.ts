@@ -1,5 +1,6 @@
 import type { Next } from 'koa';
 import { NotAllowed, NotAuthenticated } from '../errors.js';
+import { refusalCause } from '../metrics.js';
 import type { Services } from '../services/index.js';
 import { looksOpaque, type Presented } from '../services/oidc/index.js';
 import { type AppContext, hatOf } from './context.js';
@@ -24,7 +25,12 @@ export function authenticate(services: Services) {
     }
     const token = ctx.get('X-Auth-Token') || queryValue(ctx, 'X-Auth-Token') || queryValue(ctx, 'access_token');
     if (token) {
-      ctx.state.principal = services.auth.remembered(hat, token) ?? (await services.auth.authenticate(hat, token));
+      try {
+        ctx.state.principal = services.auth.remembered(hat, token) ?? (await services.auth.authenticate(hat, token));
+      } catch (err) {
+        if (err instanceof NotAuthenticated) services.metrics.tokenRefused(refusalCause(err.detail));
+        throw err;
+      }
       return next();
     }
     const username = queryValue(ctx, 'username');
@@ -43,6 +49,7 @@ export function authenticate(services: Services) {
       ctx.state.principal = services.auth.ownerByPassword(hat);
       return next();
     }
+    services.metrics.tokenRefused('missing');
     throw new NotAuthenticated('No token was supplied (X-Auth-Token header or query parameter)');
   };
 }

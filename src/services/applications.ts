@@ -1,13 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation, Titles } from '../errors.js';
 import type { ApplicationRecord, GrantRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
+import { nextSecond, untilSecond } from './clock.js';
 import type { HatDirectory } from './hats.js';
 import { covers, narrow, type DeclaredPermissions } from './permissions.js';
 import type { IssuedToken, Tokens } from './tokens.js';
 import { hostOf } from './redirects.js';
 import { Lru } from '../lru.js';
-import { APPLICATION_ID, parseRegistration, upgradeStored } from './application-model.js';
+import { APPLICATION_ID, parseRegistration, recentDataEndpoint, upgradeStored } from './application-model.js';
 
 /*
  * Approved applications (SPEC 1, 5 and 9): the cluster's registry, and each owner's consent.
@@ -159,6 +159,8 @@ export interface ApplicationStatus {
   updatedAt: Date | null;
   /** When it last got a token or used the data API (to the minute). */
   lastUsedAt: Date | null;
+  /** When its manifest's data endpoint last received a record, for an enabled application that names one. */
+  mostRecentData?: Date;
 }
 
 export interface ApplicationChange {
@@ -208,13 +210,21 @@ export class HatApplications {
   async statusFor(hat: HatRecord): Promise<ApplicationStatus[]> {
     const [apps, grants] = await Promise.all([this.registry.list(), this.store.grants.list(hat.name)]);
     const byId = new Map(grants.map((g) => [g.applicationId, g]));
-    return apps.map((app) => statusOf(app, byId.get(app.id) ?? null));
+    return Promise.all(apps.map((app) => this.withRecentData(hat, statusOf(app, byId.get(app.id) ?? null))));
   }
 
   /** One application's status on `hat`; 404 when it is not registered. */
   async status(hat: HatRecord, id: string): Promise<ApplicationStatus> {
     const app = await this.registry.get(id);
-    return statusOf(app, await this.store.grants.get(hat.name, id));
+    return this.withRecentData(hat, statusOf(app, await this.store.grants.get(hat.name, id)));
+  }
+
+  /** Adds `mostRecentData` as the original HAT did: the newest record of the manifest's data endpoint. */
+  private async withRecentData(hat: HatRecord, status: ApplicationStatus): Promise<ApplicationStatus> {
+    const endpoint = status.enabled ? recentDataEndpoint(status.application) : null;
+    if (!endpoint) return status;
+    const [newest] = await this.store.records.read(hat.name, endpoint, { ordering: 'descending', skip: 0, take: 1 });
+    return newest ? { ...status, mostRecentData: newest.createdAt } : status;
   }
 
   /**
@@ -232,14 +242,15 @@ export class HatApplications {
       covers(app.permissions, existing.permissions);
     if (existing && unchanged) return statusOf(app, existing);
     const now = new Date();
-    const nowSeconds = Math.floor(now.getTime() / 1000);
     const grant: GrantRecord = {
       hat: hat.name,
       applicationId: id,
       enabled: true,
       permissions: app.permissions.map((p) => ({ ...p })),
       version: app.version,
-      tokensNotBefore: existing?.enabled ? existing.tokensNotBefore : Math.max(existing?.tokensNotBefore ?? 0, nowSeconds),
+      // Strictly after every token issued so far: a grant removed (the application left the
+      // registry) and made again within one second must not revive that second's tokens.
+      tokensNotBefore: existing?.enabled ? existing.tokensNotBefore : Math.max(existing?.tokensNotBefore ?? 0, nextSecond()),
       updatedAt: now,
       lastUsedAt: existing?.lastUsedAt ?? null,
     };
@@ -258,7 +269,7 @@ export class HatApplications {
     const existing = await this.store.grants.get(hat.name, id);
     if (!existing?.enabled) return statusOf(app, existing);
     const now = new Date();
-    const grant: GrantRecord = { ...existing, enabled: false, tokensNotBefore: Math.floor(now.getTime() / 1000) + 1, updatedAt: now };
+    const grant: GrantRecord = { ...existing, enabled: false, tokensNotBefore: nextSecond(), updatedAt: now };
     await this.store.grants.put(grant);
     this.hats.forget(hat.name);
     await this.logChange(hat, app, 'application_disabled', change);
@@ -324,7 +335,6 @@ export class HatApplications {
 }
 
 async function untilAccepted(grant: GrantRecord): Promise<void> {
-  const wait = grant.tokensNotBefore * 1000 - Date.now();
-  if (wait > 0) await sleep(wait);
+  await untilSecond(grant.tokensNotBefore);
 }
 

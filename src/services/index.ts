@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { SessionStore, Store } from '../store/ports.js';
@@ -9,6 +10,9 @@ import { Dashboard } from './dashboard.js';
 import { DataService } from './data.js';
 import { HatLogin } from './hatlogin.js';
 import { HatDirectory } from './hats.js';
+import { createMetrics, type HttpMetrics, type Metrics } from '../metrics.js';
+import { reportingFailures } from '../store/reporting.js';
+import { Unavailable, UniqueViolation } from '../errors.js';
 import { HatAdministration } from './hat-admin.js';
 import { KeyRing, KeyVault } from './keys.js';
 import { HatLocator } from './locator.js';
@@ -17,6 +21,9 @@ import { Owners } from './owners.js';
 import { PasswordHasher } from './passwords.js';
 import { Permissions } from './permissions.js';
 import { Signup } from './signup.js';
+import { SignupLimits } from './signup-limits.js';
+import { PasswordRules } from './strength.js';
+import { WorkQueue } from './work-queue.js';
 import { LoginThrottle } from './throttle.js';
 import { Tokens } from './tokens.js';
 
@@ -51,21 +58,36 @@ export interface Services {
   data: DataService;
   /** The owner's dashboard (SPEC 7). */
   dashboard: Dashboard;
+  /** The password rule; its estimator runs in worker threads that `close` ends. */
+  passwordRules: PasswordRules;
+  /** Password hashes and key generation, with owners' logins never behind sign-ups. */
+  workQueue: WorkQueue;
+  /** Named counters and gauges (`GET /metrics`); call them, never prom-client. */
+  metrics: Metrics & HttpMetrics;
   /** OAuth 2 / OpenID Connect: clients, access tokens at the data API, grants (SPEC 12). */
   oauth: OAuth;
   /** The operator's HAT administration: admin API and `npm run hats` (SPEC 9). */
   hatAdmin: HatAdministration;
 }
 
-export function createServices(config: Config, store: Store, log: Logger): Services {
+export function createServices(config: Config, storeAdapter: Store, log: Logger): Services {
+  const metrics = createMetrics(config.metrics);
+  const store = metrics.enabled ? reportingFailures(storeAdapter, (err) => countStoreError(metrics, err)) : storeAdapter;
   const hats = new HatDirectory(store, config.revisionCheckMs);
   const vault = new KeyVault(config.keyEncryptionSecret);
   const keys = new KeyRing(store, vault, { retireAfterSeconds: keyOverlapSeconds(config) });
-  const tokens = new Tokens(config, keys);
-  const hasher = new PasswordHasher(config.passwordHash);
-  const activity = new ActivityLog(store);
+  const tokens = new Tokens(config, keys, metrics);
+  // Expensive work runs on libuv's thread pool (4 threads): owners get a core's worth less one,
+  // sign-ups one slot and a short backlog, so neither starves the event loop nor each other.
+  const workQueue = new WorkQueue({ ownerSlots: Math.max(1, availableParallelism() - 1), signupSlots: 1, signupWaiting: 16 });
+  const hasher = new PasswordHasher(workQueue);
+  const passwordRules = new PasswordRules({ workers: 1, timeoutMs: config.passwordCheckTimeoutMs, maxWaiting: 16 });
+  const activity = new ActivityLog(store, metrics);
   const throttle = new LoginThrottle(store);
   const auth = new Authenticator(store, tokens);
+  metrics.cacheSize('hats', () => hats.cached);
+  metrics.cacheSize('keys', () => keys.cached);
+  metrics.cacheSize('tokens', () => auth.cached);
   // An application leaving the registry changes what tokens on many HATs may do: drop what
   // this process remembers of tokens and of HAT revisions alike.
   const forgetAll = () => {
@@ -74,7 +96,7 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
   };
   const registry = new ApplicationRegistry(store, { freshnessMs: config.revisionCheckMs, forgetTokens: forgetAll });
   const applications = new HatApplications(store, registry, hats, tokens, activity);
-  const owners = new Owners(store, hats, hasher, throttle, activity, tokens);
+  const owners = new Owners(store, hats, hasher, throttle, activity, tokens, passwordRules);
   const approvals = new Approvals(store, hats, activity);
   return {
     config,
@@ -87,7 +109,7 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     tokens,
     auth,
     owners,
-    signup: new Signup(config, store, hasher, vault, hats),
+    signup: new Signup(config, store, hasher, vault, hats, passwordRules, new SignupLimits(store, config.signupLimits), workQueue),
     activity,
     locator: new HatLocator(config, hats),
     hatlogin: new HatLogin(store, hats, tokens, activity, applications),
@@ -96,8 +118,11 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     applications,
     data: new DataService(store, new Permissions(registry), (hat, id) => applications.noteUse(hat, id)),
     dashboard: new Dashboard(approvals, applications, activity, owners),
+    passwordRules,
+    workQueue,
     oauth: new OAuth(store, registry, activity, config.revisionCheckMs),
     hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
+    metrics,
   };
 }
 
@@ -109,4 +134,10 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
 export function keyOverlapSeconds(config: Config): number {
   const longest = Math.max(config.tokenTtl.owner, config.tokenTtl.application, config.tokenTtl.validate);
   return longest + Math.ceil(config.revisionCheckMs / 1000) + 60;
+}
+
+/** A taken name or email is an answer, not a failure of the store. */
+function countStoreError(metrics: Metrics, err: unknown): void {
+  if (err instanceof UniqueViolation) return;
+  metrics.storeError(err instanceof Unavailable ? 'unavailable' : 'other');
 }
