@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import * as oc from 'openid-client';
-import { registration } from '../support/apps.js';
+import { registrationFor as registration } from '../support/fixtures.js';
 import { FormClient } from '../support/forms.js';
 import { request, type RequestOptions } from '../support/http.js';
 import { authorizationRequest, codeFlow, discover } from '../support/oidc.js';
