@@ -14,7 +14,7 @@ import { openMongoOidc } from './oidc.js';
 import { mongoOnce } from './once.js';
 import { mongoOperatorStores } from './operator.js';
 import { mongoRecords } from './records.js';
-import { sequenceReserver } from './sequences.js';
+import { sequenceInTransaction, sequenceReserver } from './sequences.js';
 import { mongoSessions } from './sessions.js';
 
 export type { MongoStoreOptions } from './connection.js';
@@ -60,7 +60,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     applications: mongoApplications(mongo),
     grants: mongoGrants(mongo, bump),
     approvals: mongoApprovals(mongo, bump),
-    records: mongoRecords(mongo, reserve),
+    records: mongoRecords(mongo, sequenceInTransaction(mongo)),
     once,
     ...operator,
     attempts: mongoAttempts(conn),
