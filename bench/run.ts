@@ -11,11 +11,7 @@
  * stdout going to /dev/null, so the cost of building and writing each line is counted but no
  * terminal is. Variables for experiments:
  *   BENCH_LOG=devnull|file|warn   where the server's request log goes (default devnull)
-<<<<<<< HEAD
- *   BENCH_ONLY=validate,bare,login,alongside,data,hardening,rss   run only these phases
-=======
- *   BENCH_ONLY=validate,bare,login,alongside,data,rss,oauth   run only these phases
->>>>>>> main
+ *   BENCH_ONLY=validate,bare,login,alongside,data,hardening,rss,oauth   run only these phases
  *   BENCH_CPU_PROF=<dir>          write a CPU profile of the server to <dir> (node --cpu-prof)
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
