@@ -1,7 +1,7 @@
 import { InvalidInput } from '../errors.js';
 import type { ActivityEntry, ApprovalRecord, HatRecord, Permission } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
-import type { ApplicationChange, ApplicationStatus, HatApplications } from './applications.js';
+import type { ApplicationChange, ApplicationStatus, HatApplications } from './hat-applications.js';
 import type { Approvals } from './approvals.js';
 import type { Attempt, Owners } from './owners.js';
 import { permissionsKey } from './permissions.js';

@@ -2,11 +2,11 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { SessionStore, Store } from '../store/ports.js';
 import { ActivityLog } from './activity.js';
-import { ApplicationRegistry, HatApplications } from './applications.js';
 import { Authenticator } from './authentication.js';
 import { Approvals } from './approvals.js';
 import { Dashboard } from './dashboard.js';
 import { DataService } from './data.js';
+import { HatApplications } from './hat-applications.js';
 import { HatLogin } from './hatlogin.js';
 import { HatDirectory } from './hats.js';
 import { KeyRing, KeyVault } from './keys.js';
@@ -14,6 +14,7 @@ import { HatLocator } from './locator.js';
 import { Owners } from './owners.js';
 import { PasswordHasher } from './passwords.js';
 import { Permissions } from './permissions.js';
+import { ApplicationRegistry } from './registry.js';
 import { Signup } from './signup.js';
 import { LoginThrottle } from './throttle.js';
 import { Tokens } from './tokens.js';
@@ -59,17 +60,21 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
   const hasher = new PasswordHasher(config.passwordHash);
   const activity = new ActivityLog(store);
   const throttle = new LoginThrottle(store);
-  const auth = new Authenticator(store, tokens);
+  const approvals = new Approvals(store, hats, activity);
   // An application leaving the registry changes what tokens on many HATs may do: drop what
   // this process remembers of tokens and of HAT revisions alike.
   const forgetAll = () => {
     auth.forgetAll();
     hats.forgetAll();
   };
-  const registry = new ApplicationRegistry(store, { freshnessMs: config.revisionCheckMs, forgetTokens: forgetAll });
-  const applications = new HatApplications(store, registry, hats, tokens, activity);
+  const registry: ApplicationRegistry = new ApplicationRegistry(store, {
+    freshnessMs: config.revisionCheckMs,
+    removeGrants: (id): Promise<number> => applications.removeGrantsOf(id),
+    forgetTokens: forgetAll,
+  });
+  const applications: HatApplications = new HatApplications(store, registry, hats, tokens, activity);
+  const auth = new Authenticator(tokens, { applications, approvals });
   const owners = new Owners(store, hats, hasher, throttle, activity, tokens);
-  const approvals = new Approvals(store, hats, activity);
   return {
     config,
     log,
@@ -84,7 +89,7 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     signup: new Signup(config, store, hasher, vault, hats),
     activity,
     locator: new HatLocator(config, hats),
-    hatlogin: new HatLogin(store, hats, tokens, activity, applications),
+    hatlogin: new HatLogin(registry, tokens, activity, approvals, applications),
     approvals,
     registry,
     applications,
