@@ -17,8 +17,6 @@ export interface ConsentOffer {
   shown: Record<string, string>;
   /** What the answer acts on, exactly as shown (e.g. /hatlogin's name and redirect). */
   request: Record<string, string>;
-  /** When it was shown (ms), to keep the newest few. */
-  at: number;
 }
 
 /** What an answer consents to: one service of an offer. */
@@ -43,11 +41,11 @@ export function offerConsent(
 ): string {
   const session = pageSession(ctx);
   const id = options.id ?? randomBytes(16).toString('base64url');
-  const offers = { ...(session.consents ?? {}), [id]: { shown, request: options.request ?? {}, at: Date.now() } };
-  const newest = Object.entries(offers)
-    .sort(([, a], [, b]) => b.at - a.at)
-    .slice(0, MAX_OFFERS);
-  session.consents = Object.fromEntries(newest);
+  // Newest last (keys keep their insertion order); a page shown again moves to the end.
+  const offers = { ...(session.consents ?? {}) };
+  delete offers[id];
+  offers[id] = { shown, request: options.request ?? {} };
+  session.consents = Object.fromEntries(Object.entries(offers).slice(-MAX_OFFERS));
   return id;
 }
 
