@@ -10,6 +10,7 @@ import type { AppContext, AppRouter, AppState } from './context.js';
 import { errorResponder, MethodNotAllowed } from './errors.js';
 import { requestLog } from './logging.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminHatRoutes } from './routes/admin-hats.js';
 import { applicationRoutes } from './routes/applications.js';
 import { dataRoutes } from './routes/data.js';
 import { healthRoutes } from './routes/health.js';
@@ -44,6 +45,7 @@ function clusterRouter(services: Services): AppRouter {
   signupFormRoutes(router, services);
   landingRoutes(router, services);
   adminRoutes(router, services);
+  adminHatRoutes(router, services);
   return router;
 }
 

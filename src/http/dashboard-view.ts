@@ -74,6 +74,9 @@ const WHAT: Record<string, string> = {
   application_disabled: 'Disabled application',
   password_changed: 'Changed the password',
   logout: 'Logged out',
+  owner_disabled: 'HAT disabled',
+  owner_enabled: 'HAT enabled again',
+  key_rotated: 'Signing key replaced',
 };
 
 /** An approval is also the service's login: it got a token. */
@@ -87,6 +90,7 @@ const VIA: Record<string, string> = {
   api: 'API',
   hatlogin: 'Log in with HAT',
   dashboard: 'Dashboard',
+  operator: 'By the operator',
 };
 
 function what(entry: ActivityEntry): string {

@@ -86,7 +86,7 @@ export class Tokens {
       throw new NotAuthenticated('The token is malformed');
     }
     if (header.alg !== 'RS256') throw new NotAuthenticated(`The token's algorithm ${String(header.alg)} is not accepted; only RS256 is`);
-    const keys = await this.keyring.keys(hat.name, hat.revision);
+    const keys = await this.keyring.publishedKeys(hat.name, hat.revision);
     const key = header.kid === undefined ? keys[0] : keys.find((k) => k.kid === header.kid);
     if (!key) throw new NotAuthenticated("The token was signed with a key (kid) that is not one of this HAT's keys");
     let payload: JWTPayload;

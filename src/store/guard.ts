@@ -36,6 +36,8 @@ export function answeringOrUnavailable(store: Store, isUnavailable: (err: unknow
     grants: guard(store.grants),
     approvals: guard(store.approvals),
     records: guard(store.records),
+    keyRotation: guard(store.keyRotation),
+    hatAdmin: guard(store.hatAdmin),
     attempts: (name, windowSeconds, limit) => guard(store.attempts(name, windowSeconds, limit)),
     // /healthz reads ping's own failure; closing is not a request.
     ping: () => store.ping(),

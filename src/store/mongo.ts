@@ -3,6 +3,7 @@ import { groupByNamespace } from './sources.js';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { attemptCounters } from './attempts.js';
+import { mongoOperatorStores } from './mongo/operator.js';
 import { sortByValue, sortValueAt, compareText, type SortValue } from './ordering.js';
 import { UniqueViolation } from '../errors.js';
 import type {
@@ -428,6 +429,12 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   }
 
 
+  const operator = await mongoOperatorStores({
+    conn,
+    transaction,
+    insertKey: (key, seq, session) => Keys.insertMany([keyDoc(key, seq)], { session, lean: true }),
+  });
+
   const store: Store = {
     kind: 'mongodb',
     hats: {
@@ -758,6 +765,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return groupByNamespace(endpoints.map(String).sort(compareText));
       },
     },
+    ...operator,
     attempts: attemptCounters(
       (name, windowSeconds, limit) =>
         new RateLimiterMongo({

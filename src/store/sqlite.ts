@@ -5,6 +5,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { attemptCounters } from './attempts.js';
+import { sqliteHatAdmin } from './sqlite/hat-admin.js';
+import { sqliteKeyRotation } from './sqlite/key-rotation.js';
 import { UniqueViolation } from '../errors.js';
 import type {
   ActivityEntry,
@@ -536,6 +538,8 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
         return groupByNamespace(q.sources.all({ hat }) as string[]);
       },
     },
+    keyRotation: sqliteKeyRotation(db),
+    hatAdmin: sqliteHatAdmin(db),
     attempts: attemptCounters(
       (name, windowSeconds, limit) =>
         new RateLimiterSQLite({

@@ -11,7 +11,7 @@ const BASE = '/api/admin/applications';
  * `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time: both sides are hashed first,
  * so neither the content nor the length of the token leaks through timing.
  */
-function adminOnly(adminToken: string) {
+export function adminOnly(adminToken: string) {
   const expected = createHash('sha256').update(adminToken).digest();
   return async function requireAdmin(ctx: AppContext, next: Next): Promise<void> {
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(ctx.get('Authorization'));
