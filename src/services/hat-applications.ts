@@ -225,7 +225,9 @@ export class HatApplications {
 }
 
 async function untilAccepted(grant: GrantRecord): Promise<void> {
-  const wait = grant.tokensNotBefore * 1000 - Date.now();
-  if (wait > 0) await sleep(wait);
+  // A timer may fire a fraction of a millisecond early: check the clock again rather than trust it.
+  for (let wait = grant.tokensNotBefore * 1000 - Date.now(); wait > 0; wait = grant.tokensNotBefore * 1000 - Date.now()) {
+    await sleep(wait);
+  }
 }
 
