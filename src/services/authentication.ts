@@ -3,6 +3,7 @@ import type { HatRecord, Permission } from '../store/ports.js';
 import type { Approvals } from './approvals.js';
 import type { HatApplications } from './hat-applications.js';
 import type { TokenClaims, Tokens } from './tokens.js';
+import { Lru } from '../lru.js';
 
 /** Who is calling, once their token has been checked against everything it depends on. */
 export interface Principal {
@@ -29,7 +30,7 @@ interface CachedCheck {
  * remembered answer is never staler than the HAT record it is compared with.
  */
 export class Authenticator {
-  private readonly checked = new Map<string, CachedCheck>();
+  private readonly checked: Lru<string, CachedCheck>;
 
   constructor(
     private readonly tokens: Tokens,
@@ -37,15 +38,16 @@ export class Authenticator {
     private readonly standsOn: { applications: Pick<HatApplications, 'grantOf'>; approvals: Pick<Approvals, 'standing'> },
     // About 1.5 KB each (the token and its claims): 20,000 remembered checks stay near 30 MB.
     // A token pushed out is simply verified again.
-    private readonly maxCached = 20_000,
-  ) {}
+    maxCached = 20_000,
+  ) {
+    this.checked = new Lru(maxCached);
+  }
 
   async authenticate(hat: HatRecord, token: string): Promise<Principal> {
     const remembered = this.remembered(hat, token);
     if (remembered) return remembered;
     const claims = await this.tokens.verify(token, hat);
     const principal = await this.standing(hat, claims);
-    if (this.checked.size >= this.maxCached) this.checked.delete(this.checked.keys().next().value as string);
     this.checked.set(cacheKey(token), { token, hat: hat.name, principal, revision: hat.revision });
     return principal;
   }

@@ -39,9 +39,9 @@ export class HatAdministration {
   async list(options: { skip?: number; take?: number } = {}): Promise<HatSummary[]> {
     const skip = options.skip ?? 0;
     const take = options.take ?? 100;
-    if (!Number.isSafeInteger(skip) || skip < 0) throw new InvalidInput('skip must be a whole number, 0 or more', 'skip');
+    if (!Number.isSafeInteger(skip) || skip < 0) throw new InvalidInput('skip must be a whole number, 0 or more', { field: 'skip' });
     if (!Number.isSafeInteger(take) || take < 1 || take > MAX_PAGE) {
-      throw new InvalidInput(`take must be a whole number from 1 to ${MAX_PAGE}`, 'take');
+      throw new InvalidInput(`take must be a whole number from 1 to ${MAX_PAGE}`, { field: 'take' });
     }
     const names = await this.store.hatAdmin.names({ skip, take });
     const summaries = await Promise.all(names.map((name) => this.summaryOf(name)));

@@ -7,6 +7,7 @@ import { covers, narrow } from './permissions.js';
 import type { ApplicationRegistry } from './registry.js';
 import type { IssuedToken, Tokens } from './tokens.js';
 import { hostOf } from './redirects.js';
+import { Lru } from '../lru.js';
 
 /*
  * Each HAT's consent to registered applications (SPEC 1, 5 and 9); the registrations themselves
@@ -75,7 +76,7 @@ function describe(permissions: readonly Permission[]): string {
 
 /** The owner's side (SPEC 5, 7): each application's status on a HAT, enabling, disabling, tokens. */
 export class HatApplications {
-  private readonly lastNoted = new Map<string, number>();
+  private readonly lastNoted = new Lru<string, number>(50_000);
 
   constructor(
     private readonly store: Store,
@@ -218,7 +219,6 @@ export class HatApplications {
     const now = Date.now();
     if (now - (this.lastNoted.get(key) ?? 0) < USE_NOTE_INTERVAL_MS) return;
     this.lastNoted.set(key, now);
-    if (this.lastNoted.size > 50_000) this.lastNoted.delete(this.lastNoted.keys().next().value as string);
     // Best effort: a missed note only makes "last used" a minute older.
     this.store.grants.touch(hat, id, new Date(now)).catch(() => this.lastNoted.delete(key));
   }

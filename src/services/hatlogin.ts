@@ -1,4 +1,4 @@
-import { InvalidInput } from '../errors.js';
+import { InvalidInput, Titles } from '../errors.js';
 import type { ApplicationRecord, HatRecord } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { Approvals } from './approvals.js';
@@ -6,20 +6,10 @@ import type { HatApplications } from './hat-applications.js';
 import type { ApplicationRegistry } from './registry.js';
 import type { Tokens } from './tokens.js';
 import { permissionsKey } from './permissions.js';
-import { isLoopbackHost, redirectProblem } from './redirects.js';
+import { displayHost, isRegisteredRedirect, parseRedirect, resourceOf, withParams, type DisplayHost } from './redirects.js';
 
 /** SPEC 6.1 limits. */
 export const MAX_NAME_LENGTH = 100;
-
-/** The host a person will be sent to, split so that a page can make its registrable domain prominent. */
-export interface DisplayHost {
-  /** `login.` in `login.example.com`; empty when the whole host is shown as one. */
-  prefix: string;
-  /** `example.com`; the whole host name for IP addresses and *.localhost. */
-  domain: string;
-  /** `:8443` when the redirect names a port, else empty. */
-  port: string;
-}
 
 /** A service's `/hatlogin` request once its `name` and `redirect` passed SPEC 6.1-6.2. */
 export interface ServiceRequest {
@@ -44,7 +34,7 @@ export interface Actor {
 }
 
 function refuse(detail: string, field: 'name' | 'redirect'): never {
-  throw new InvalidInput(detail, field, 'Invalid login request');
+  throw new InvalidInput(detail, { field, title: Titles.invalidLoginRequest });
 }
 
 /**
@@ -59,93 +49,6 @@ export function parseName(raw: unknown): string {
   if (length > MAX_NAME_LENGTH) refuse(`The service's name must be at most ${MAX_NAME_LENGTH} characters`, 'name');
   if (/[\p{C}\p{Zl}\p{Zp}]/u.test(raw)) refuse("The service's name contains characters that cannot be shown", 'name');
   return raw;
-}
-
-/** SPEC 6.1 for `redirect` (the rule itself lives in redirects.ts). */
-export function parseRedirect(raw: unknown): URL {
-  if (Array.isArray(raw)) refuse('The service gave its redirect URL more than once', 'redirect');
-  if (typeof raw !== 'string' || raw === '') refuse('The service gave no redirect URL', 'redirect');
-  const problem = redirectProblem(raw);
-  if (problem) refuse(`The redirect URL ${problem}`, 'redirect');
-  return new URL(raw);
-}
-
-/**
- * Common public suffixes of two labels. Deliberately short: a full Public Suffix List is a
- * dependency to keep fresh, and "the last two labels, or three after one of these" shows the
- * part of the host that a person should check for every site they are likely to meet.
- */
-const MULTI_PART_SUFFIXES = new Set([
-  'co.uk', 'org.uk', 'ac.uk', 'gov.uk', 'me.uk', 'ltd.uk', 'plc.uk', 'net.uk',
-  'com.au', 'net.au', 'org.au', 'edu.au', 'gov.au',
-  'co.nz', 'org.nz', 'co.jp', 'ne.jp', 'or.jp', 'co.kr', 'co.in', 'co.za', 'co.il',
-  'com.br', 'com.cn', 'com.mx', 'com.tr', 'com.sg', 'com.hk', 'com.tw', 'com.ar',
-  'github.io', 'gitlab.io', 'herokuapp.com', 'netlify.app', 'vercel.app', 'pages.dev', 'appspot.com',
-]);
-
-/** Splits a host name into a prefix and its registrable domain, for display only. */
-export function displayHost(url: URL): DisplayHost {
-  const hostname = url.hostname;
-  const port = url.port ? `:${url.port}` : '';
-  const isIp = hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
-  if (isIp || isLoopbackHost(hostname)) return { prefix: '', domain: hostname, port };
-  const labels = hostname.split('.');
-  const lastTwo = labels.slice(-2).join('.');
-  const keep = labels.length >= 3 && MULTI_PART_SUFFIXES.has(lastTwo) ? 3 : 2;
-  const domain = labels.slice(-keep).join('.');
-  const prefix = labels.length > keep ? labels.slice(0, -keep).join('.') + '.' : '';
-  return { prefix, domain, port };
-}
-
-/** The query's `name=value` pieces without the ones named `names`, as they were written. */
-function queryWithout(url: URL, names: string[]): string[] {
-  return url.search
-    .slice(1)
-    .split('&')
-    .filter((piece) => {
-      if (piece === '') return false;
-      const key = piece.split('=', 1)[0] ?? '';
-      let decoded = key;
-      try {
-        decoded = decodeURIComponent(key.replace(/\+/g, ' '));
-      } catch {
-        // A malformed key is kept as it was: it cannot be one of ours.
-      }
-      return !names.includes(decoded);
-    });
-}
-
-/**
- * `redirect` with `params` put last in its query, replacing any of the same names and dropping
- * those named in `drop`; every other parameter is kept byte for byte.
- */
-export function withParams(redirect: string, params: Record<string, string>, drop: string[] = []): string {
-  const url = new URL(redirect);
-  const kept = queryWithout(url, [...Object.keys(params), ...drop]);
-  const added = Object.entries(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
-  return `${url.origin}${url.pathname}?${[...kept, ...added].join('&')}`;
-}
-
-/** The redirect as the token's `resource`: without a `token` parameter. */
-export function resourceOf(url: URL): string {
-  const kept = queryWithout(url, ['token']);
-  return `${url.origin}${url.pathname}${kept.length ? `?${kept.join('&')}` : ''}`;
-}
-
-/** SPEC 6.2: an application's redirect must be one of its own, compared without the query string. */
-function withoutQuery(url: URL): string {
-  return `${url.origin}${url.pathname}`;
-}
-
-function matchesRegistered(app: ApplicationRecord, redirect: URL): boolean {
-  const target = withoutQuery(redirect);
-  return app.redirectUris.some((uri) => {
-    try {
-      return withoutQuery(new URL(uri)) === target;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /**
@@ -167,7 +70,7 @@ export class HatLogin {
     const name = parseName(input.name);
     const url = parseRedirect(input.redirect);
     const application = await this.applicationNamed(name);
-    if (application && !matchesRegistered(application, url)) {
+    if (application && !isRegisteredRedirect(application.redirectUris, url)) {
       refuse(`${url.host} is not one of the registered addresses of the application "${application.id}"`, 'redirect');
     }
     return {
@@ -234,7 +137,7 @@ export class HatLogin {
   private async finish(hat: HatRecord, request: ServiceRequest, actor: Actor, detail: string): Promise<string> {
     const issued = request.application
       ? await this.tokens.application(hat, request.application, request.resource)
-      : await this.tokens.validate(hat, request.name, request.resource);
+      : await this.tokens.signValidateToken(hat, request.name, request.resource);
     await this.activity.record({ hat: hat.name, type: 'approval', ...this.logFields(request, actor), detail });
     return withParams(request.redirect, { token: issued.token });
   }

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, generateKeyPair, hkdfSync, randomByte
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, exportJWK, importPKCS8, importSPKI, type JWK } from 'jose';
 import type { KeyRecord, KeyRetirement, Store } from '../store/ports.js';
+import { Lru } from '../lru.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 const RSA_BITS = 2048;
@@ -95,15 +96,14 @@ export interface KeyRingOptions {
  * - `rotate(hat, { revoke })`.
  */
 export class KeyRing {
-  private readonly cache = new Map<string, CacheEntry>();
-  private readonly maxHats: number;
+  private readonly cache: Lru<string, CacheEntry>;
 
   constructor(
     private readonly store: Store,
     private readonly vault: KeyVault,
     private readonly options: KeyRingOptions,
   ) {
-    this.maxHats = options.maxHats ?? 10_000;
+    this.cache = new Lru(options.maxHats ?? 10_000);
   }
 
   /** The keys that verify the HAT's tokens now, the current (signing) key first. */
@@ -160,16 +160,10 @@ export class KeyRing {
   private async loaded(hat: string, revision: number): Promise<LoadedKey[]> {
     let entry = this.cache.get(hat);
     if (entry && entry.revision !== revision) entry = undefined;
-    if (entry) {
-      // Re-insert so that Map order tracks recent use.
-      this.cache.delete(hat);
-      this.cache.set(hat, entry);
-      return entry.keys;
-    }
+    if (entry) return entry.keys;
     const keys = this.load(hat);
     this.cache.set(hat, { keys, revision });
     keys.catch(() => this.cache.delete(hat));
-    if (this.cache.size > this.maxHats) this.cache.delete(this.cache.keys().next().value as string);
     return keys;
   }
 

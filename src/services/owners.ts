@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvalidInput, NotAllowed, NotAuthenticated, TooManyAttempts } from '../errors.js';
+import { InvalidInput, NotAllowed, NotAuthenticated, TooManyAttempts, Titles } from '../errors.js';
 import type { HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
@@ -48,7 +48,7 @@ export class Owners {
         : await this.hasher.verifyNothing(password.slice(0, MAX_PASSWORD_LENGTH));
     if (!ok) {
       await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt) });
-      throw new NotAuthenticated(WRONG_CREDENTIALS, 'Not Authenticated');
+      throw new NotAuthenticated(WRONG_CREDENTIALS, { title: Titles.notAuthenticated });
     }
     await this.throttle.succeeded(hat.name, attempt.clientIp);
     await this.activity.record({ hat: hat.name, type: 'login', ...attemptFields(attempt) });
@@ -66,7 +66,7 @@ export class Owners {
    * for that second before issuing the new token, so that it is the only one that survives.
    */
   async changePassword(hat: HatRecord, oldPassword: string, newPassword: string, attempt: Attempt): Promise<IssuedToken> {
-    if (!oldPassword) throw new NotAllowed('Old password missing', 'Invalid password');
+    if (!oldPassword) throw new NotAllowed('Old password missing', { title: Titles.invalidPassword });
     await this.throttle.begin(hat.name, attempt.clientIp);
     // Like login: an over-long password is wrong, never cut down to a prefix that might match.
     const oldOk =
@@ -75,11 +75,11 @@ export class Owners {
         : await this.hasher.verifyNothing(oldPassword.slice(0, MAX_PASSWORD_LENGTH));
     if (!oldOk) {
       await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt), detail: 'password change' });
-      throw new NotAllowed('Old password invalid', 'Invalid password');
+      throw new NotAllowed('Old password invalid', { title: Titles.invalidPassword });
     }
     await this.throttle.succeeded(hat.name, attempt.clientIp);
     const problem = passwordProblem(newPassword, [hat.name, hat.email, hat.fullName]);
-    if (problem) throw new InvalidInput(`newPassword ${problem}`, 'newPassword', 'Invalid password');
+    if (problem) throw new InvalidInput(`newPassword ${problem}`, { field: 'newPassword', title: Titles.invalidPassword });
     const hash = await this.hasher.hash(newPassword);
     const notBefore = Math.floor(Date.now() / 1000) + 1;
     await this.store.hats.setPassword(hat.name, hash, notBefore);

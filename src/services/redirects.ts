@@ -1,7 +1,10 @@
 /**
- * SPEC 6.1's rule for redirect URLs, in one place: /hatlogin checks the URL a service sends,
- * and the application registry checks the URLs an application registers, by the same rule.
+ * Every rule about redirect URLs, in one place (SPEC 6.1, 6.2): which URLs are acceptable (the
+ * same rule for the URL a service sends to /hatlogin and the URLs an application registers),
+ * whether a redirect is one an application registered, how its host is shown to a person, and
+ * how the answer's parameters are put into it. Pure functions: no store, no HTTP.
  */
+import { InvalidInput, Titles } from '../errors.js';
 
 export const MAX_REDIRECT_LENGTH = 2048;
 
@@ -53,4 +56,105 @@ export function hostOf(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The host a person will be sent to, split so that a page can make its registrable domain prominent. */
+export interface DisplayHost {
+  /** `login.` in `login.example.com`; empty when the whole host is shown as one. */
+  prefix: string;
+  /** `example.com`; the whole host name for IP addresses and *.localhost. */
+  domain: string;
+  /** `:8443` when the redirect names a port, else empty. */
+  port: string;
+}
+
+function refuse(detail: string): never {
+  throw new InvalidInput(detail, { field: 'redirect', title: Titles.invalidLoginRequest });
+}
+
+/** SPEC 6.1 for `/hatlogin`'s `redirect` parameter: one string that passes `redirectProblem`. */
+export function parseRedirect(raw: unknown): URL {
+  if (Array.isArray(raw)) refuse('The service gave its redirect URL more than once');
+  if (typeof raw !== 'string' || raw === '') refuse('The service gave no redirect URL');
+  const problem = redirectProblem(raw);
+  if (problem) refuse(`The redirect URL ${problem}`);
+  return new URL(raw);
+}
+
+/**
+ * Common public suffixes of two labels. Deliberately short: a full Public Suffix List is a
+ * dependency to keep fresh, and "the last two labels, or three after one of these" shows the
+ * part of the host that a person should check for every site they are likely to meet.
+ */
+const MULTI_PART_SUFFIXES = new Set([
+  'co.uk', 'org.uk', 'ac.uk', 'gov.uk', 'me.uk', 'ltd.uk', 'plc.uk', 'net.uk',
+  'com.au', 'net.au', 'org.au', 'edu.au', 'gov.au',
+  'co.nz', 'org.nz', 'co.jp', 'ne.jp', 'or.jp', 'co.kr', 'co.in', 'co.za', 'co.il',
+  'com.br', 'com.cn', 'com.mx', 'com.tr', 'com.sg', 'com.hk', 'com.tw', 'com.ar',
+  'github.io', 'gitlab.io', 'herokuapp.com', 'netlify.app', 'vercel.app', 'pages.dev', 'appspot.com',
+]);
+
+/** Splits a host name into a prefix and its registrable domain, for display only. */
+export function displayHost(url: URL): DisplayHost {
+  const hostname = url.hostname;
+  const port = url.port ? `:${url.port}` : '';
+  const isIp = hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
+  if (isIp || isLoopbackHost(hostname)) return { prefix: '', domain: hostname, port };
+  const labels = hostname.split('.');
+  const lastTwo = labels.slice(-2).join('.');
+  const keep = labels.length >= 3 && MULTI_PART_SUFFIXES.has(lastTwo) ? 3 : 2;
+  const domain = labels.slice(-keep).join('.');
+  const prefix = labels.length > keep ? labels.slice(0, -keep).join('.') + '.' : '';
+  return { prefix, domain, port };
+}
+
+/** The query's `name=value` pieces without the ones named `names`, as they were written. */
+function queryWithout(url: URL, names: string[]): string[] {
+  return url.search
+    .slice(1)
+    .split('&')
+    .filter((piece) => {
+      if (piece === '') return false;
+      const key = piece.split('=', 1)[0] ?? '';
+      let decoded = key;
+      try {
+        decoded = decodeURIComponent(key.replace(/\+/g, ' '));
+      } catch {
+        // A malformed key is kept as it was: it cannot be one of ours.
+      }
+      return !names.includes(decoded);
+    });
+}
+
+/**
+ * `redirect` with `params` put last in its query, replacing any of the same names and dropping
+ * those named in `drop`; every other parameter is kept byte for byte.
+ */
+export function withParams(redirect: string, params: Record<string, string>, drop: string[] = []): string {
+  const url = new URL(redirect);
+  const kept = queryWithout(url, [...Object.keys(params), ...drop]);
+  const added = Object.entries(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
+  return `${url.origin}${url.pathname}?${[...kept, ...added].join('&')}`;
+}
+
+/** The redirect as the token's `resource`: without a `token` parameter. */
+export function resourceOf(url: URL): string {
+  const kept = queryWithout(url, ['token']);
+  return `${url.origin}${url.pathname}${kept.length ? `?${kept.join('&')}` : ''}`;
+}
+
+/** SPEC 6.2: an application's redirect must be one of its own, compared without the query string. */
+function withoutQuery(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+export function isRegisteredRedirect(redirectUris: readonly string[], redirect: URL): boolean {
+  const target = withoutQuery(redirect);
+  return redirectUris.some((uri) => {
+    try {
+      return withoutQuery(new URL(uri)) === target;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInput } from '../errors.js';
+import { InvalidInput, Titles } from '../errors.js';
 import type { ApplicationRecord, Permission } from '../store/ports.js';
 import { NAMESPACE_PATTERN } from './permissions.js';
 import { MAX_REDIRECT_LENGTH, redirectProblem } from './redirects.js';
@@ -73,7 +73,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 /** Parses an untrusted registration; InvalidInput names the first bad field and what is wrong with it. */
 export function parseRegistration(body: unknown): Registration {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidInput('A registration must be a JSON object', 'body', 'Invalid application');
+    throw new InvalidInput('A registration must be a JSON object', { field: 'body', title: Titles.invalidApplication });
   }
   const parsed = registrationSchema.safeParse(body);
   if (!parsed.success) {
@@ -83,11 +83,14 @@ export function parseRegistration(body: unknown): Registration {
       const where = issue.path.length ? `${field}.` : '';
       const allowed = issue.path.length ? 'namespace and access' : Object.keys(registrationSchema.shape).join(', ');
       const named = issue.keys.map((k) => `"${where}${k}"`).join(', ');
-      throw new InvalidInput(`Unknown field ${named}; the fields are ${allowed}`, `${where}${issue.keys[0]}`, 'Invalid application');
+      throw new InvalidInput(`Unknown field ${named}; the fields are ${allowed}`, {
+        field: `${where}${issue.keys[0]}`,
+        title: Titles.invalidApplication,
+      });
     }
     const missing = issue.path.length > 0 && valueAt(body, issue.path) === undefined;
     const text = missing ? 'is required' : /^[A-Z]/.test(issue.message) ? `: ${issue.message}` : ` ${issue.message}`;
-    throw new InvalidInput(`${field}${missing ? ' ' : ''}${text}`, field, 'Invalid application');
+    throw new InvalidInput(`${field}${missing ? ' ' : ''}${text}`, { field, title: Titles.invalidApplication });
   }
   const r = parsed.data;
   const permissions: Permission[] = [];

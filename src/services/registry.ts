@@ -1,4 +1,5 @@
-import { Conflict, InvalidInput, NotFound, UniqueViolation } from '../errors.js';
+import { Conflict, InvalidInput, NotFound, UniqueViolation, Titles } from '../errors.js';
+import { Lru } from '../lru.js';
 import type { ApplicationRecord, Permission, Store } from '../store/ports.js';
 import type { DeclaredPermissions } from './permissions.js';
 import { APPLICATION_ID, parseRegistration } from './registration.js';
@@ -16,7 +17,7 @@ interface Cached {
  * changes made by another process (the CLI, a second server) within that time.
  */
 export class ApplicationRegistry implements DeclaredPermissions {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache = new Lru<string, Cached>(10_000);
 
   constructor(
     private readonly store: Store,
@@ -34,7 +35,7 @@ export class ApplicationRegistry implements DeclaredPermissions {
     try {
       await this.store.applications.create(app);
     } catch (err) {
-      if (err instanceof UniqueViolation) throw new Conflict(`An application with id "${app.id}" is already registered`, 'id');
+      if (err instanceof UniqueViolation) throw new Conflict(`An application with id "${app.id}" is already registered`, { field: 'id', cause: err });
       throw err;
     }
     this.cache.delete(app.id);
@@ -49,7 +50,10 @@ export class ApplicationRegistry implements DeclaredPermissions {
     const withId = typeof body === 'object' && body !== null && !Array.isArray(body) && !('id' in body) ? { ...body, id } : body;
     const registration = parseRegistration(withId);
     if (registration.id !== id) {
-      throw new InvalidInput(`id "${registration.id}" in the body differs from "${id}" in the path`, 'id', 'Invalid application');
+      throw new InvalidInput(`id "${registration.id}" in the body differs from "${id}" in the path`, {
+        field: 'id',
+        title: Titles.invalidApplication,
+      });
     }
     const existing = await this.get(id);
     const app: ApplicationRecord = { ...registration, createdAt: existing.createdAt };
@@ -85,7 +89,6 @@ export class ApplicationRegistry implements DeclaredPermissions {
     if (hit && now - hit.fetchedAt < this.options.freshnessMs) return hit.app;
     const app = await this.store.applications.get(id);
     this.cache.set(id, { app, fetchedAt: now });
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
     return app;
   }
 
@@ -111,5 +114,5 @@ export class ApplicationRegistry implements DeclaredPermissions {
 }
 
 function notRegistered(id: string): NotFound {
-  return new NotFound(`No application "${id}" is registered on this cluster`, 'Application not Found');
+  return new NotFound(`No application "${id}" is registered on this cluster`, { title: Titles.applicationNotFound });
 }

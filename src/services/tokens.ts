@@ -51,7 +51,8 @@ export class Tokens {
     );
   }
 
-  validate(hat: HatRecord, serviceName: string, resource: string): Promise<IssuedToken> {
+  /** Signs a validate-scope token (SPEC 4): it proves who owns the HAT and opens no data. */
+  signValidateToken(hat: HatRecord, serviceName: string, resource: string): Promise<IssuedToken> {
     return this.sign(hat, { accessScope: 'validate', application: serviceName, resource }, this.config.tokenTtl.validate);
   }
 

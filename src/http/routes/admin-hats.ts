@@ -38,12 +38,12 @@ async function revokeOption(ctx: AppContext): Promise<boolean> {
   const body = await readJson(ctx);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidInput('The body must be a JSON object');
   const { revoke } = body as { revoke?: unknown };
-  if (revoke !== undefined && typeof revoke !== 'boolean') throw new InvalidInput('revoke must be true or false', 'revoke');
+  if (revoke !== undefined && typeof revoke !== 'boolean') throw new InvalidInput('revoke must be true or false', { field: 'revoke' });
   return revoke === true;
 }
 
 function whole(value: unknown, field: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) throw new InvalidInput(`${field} must be a whole number`, field);
+  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) throw new InvalidInput(`${field} must be a whole number`, { field });
   return Number(value);
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Next } from 'koa';
-import { NotAuthenticated } from '../../errors.js';
+import { NotAuthenticated, Titles } from '../../errors.js';
 import type { Services } from '../../services/index.js';
 import { readJson } from '../body.js';
 import type { AppContext, AppRouter } from '../context.js';
@@ -20,7 +20,7 @@ export function adminOnly(adminToken: string) {
       ctx.set('WWW-Authenticate', 'Bearer realm="hat-admin"');
       throw new NotAuthenticated(
         match ? 'The admin token is not valid' : 'This API needs Authorization: Bearer <ADMIN_TOKEN>',
-        'Not Authenticated',
+        { title: Titles.notAuthenticated },
       );
     }
     return next();

@@ -1,4 +1,4 @@
-import { InvalidInput } from '../../../errors.js';
+import { InvalidInput, Titles } from '../../../errors.js';
 import type { HatLogin, ServiceRequest } from '../../../services/hatlogin.js';
 import type { Services } from '../../../services/index.js';
 import { readForm } from '../../body.js';
@@ -34,8 +34,7 @@ export function hatloginApproveRoutes(router: AppRouter, services: Services): vo
     if (!consent) {
       throw new InvalidInput(
         'This approval page was already answered or is no longer valid; go back to the site you came from and try again',
-        'pending',
-        'Approval expired',
+        { field: 'pending', title: Titles.approvalExpired },
       );
     }
     const hat = hatOf(ctx);
