@@ -38,7 +38,9 @@ describe("an owner's applications (SPEC 5)", () => {
       { setup: diary.setup, enabled: diary.enabled, active: diary.active, needsConsent: diary.needsConsent, granted: diary.granted },
       { setup: false, enabled: false, active: false, needsConsent: false, granted: [] },
     );
-    assert.deepEqual(diary.application.permissions, [{ namespace: 'diary', access: 'write' }]);
+    assert.deepEqual(diary.application.permissions.rolesGranted, [{ role: 'namespacewrite', detail: 'diary' }]);
+    assert.equal(diary.application.kind.kind, 'App');
+    assert.deepEqual(diary.application.setup.validRedirectUris, ['https://diary.example.com/callback']);
     assert.deepEqual(diary.newPermissions, [{ namespace: 'diary', access: 'write' }]);
   });
 
@@ -89,11 +91,14 @@ describe("an owner's applications (SPEC 5)", () => {
     assert.equal((await statusOf('reader')).enabled, false, 'nothing was enabled by the refused calls');
   });
 
-  it("answers 404 for an application that is not registered, and 405 for GET on setup", async () => {
-    assert.equal((await call('POST', `${APPS}/ghost/setup`)).status, 404);
-    assert.equal((await call('POST', `${APPS}/ghost/disable`)).status, 404);
+  it('answers 404 for an application that is not registered, on every method of setup and disable', async () => {
+    for (const method of ['GET', 'POST']) {
+      assert.equal((await call(method, `${APPS}/ghost/setup`)).status, 404);
+      assert.equal((await call(method, `${APPS}/ghost/disable`)).status, 404);
+      assert.equal((await call(method, `${APPS}/ghost`)).status, method === 'GET' ? 404 : 405);
+    }
     assert.equal((await call('GET', `${APPS}/ghost/access-token`)).status, 404);
-    assert.equal((await call('GET', `${APPS}/diary/setup`)).status, 405);
+    assert.equal((await call('PUT', `${APPS}/diary/setup`)).status, 405);
   });
 
   it("keeps one HAT's consent to itself", async () => {

@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UniqueViolation } from '../src/errors.js';
+import { parseRegistration, UNSET_FIELDS } from '../src/services/application-model.js';
+import { ApplicationRegistry } from '../src/services/registry.js';
+import { notablesManifest } from './support/manifests.js';
 import { operatorContract } from './store-contract-operator.js';
 import type {
   ActivityEntry,
@@ -357,6 +360,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
           { namespace: 'rumpel', access: 'read' },
           { namespace: 'notables', access: 'write' },
         ],
+        ...UNSET_FIELDS,
         createdAt: at(100),
         ...overrides,
       });
@@ -399,6 +403,26 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
         assert.equal(await store().applications.remove(a.id), true);
         assert.equal(await store().applications.get(a.id), null);
         assert.equal(await store().applications.remove(a.id), false);
+      });
+
+      it('keeps a manifest registration whole, its unused fields included', async () => {
+        const a: ApplicationRecord = { ...parseRegistration(notablesManifest({ id: fresh('app') })), createdAt: at(100) };
+        await store().applications.create(a);
+        assert.deepEqual(await store().applications.get(a.id), a);
+      });
+
+      it('migrates registrations stored before manifests: the missing fields are filled, the others kept', async () => {
+        const { kind: _k, headline: _h, logoUrl: _l, termsUrl: _t, dataUsePurpose: _d, supportContact: _s, developer: _v, setupUrl: _u, source: _src, ...legacy } =
+          app(fresh('app'));
+        const old = { ...legacy, clientSecretHash: 'an extra field' } as unknown as ApplicationRecord;
+        await store().applications.create(old);
+        const current = app(fresh('app'));
+        await store().applications.create(current);
+        const registry = new ApplicationRegistry(store(), { freshnessMs: 0, removeGrants: async () => 0 });
+        assert.ok((await registry.migrate()) >= 1);
+        assert.deepEqual(await store().applications.get(old.id), { ...UNSET_FIELDS, ...old });
+        assert.deepEqual(await store().applications.get(current.id), current);
+        assert.equal(await registry.migrate(), 0, 'a second start-up has nothing left to migrate');
       });
     });
 

@@ -55,6 +55,7 @@ export async function startServer(config: Config, options: { store?: Store; log?
   try {
     store = options.store ?? (await openStore(effective));
     services = createServices(effective, store, log);
+    await services.registry.migrate();
     server.on('request', createApp(services).callback());
   } catch (err) {
     // Nothing is served yet: give the port back rather than leave a socket that never answers.

@@ -1,8 +1,14 @@
 import { Conflict, InvalidInput, NotFound, UniqueViolation, Titles } from '../errors.js';
-import { Lru } from '../lru.js';
 import type { ApplicationRecord, Permission, Store } from '../store/ports.js';
 import type { DeclaredPermissions } from './permissions.js';
-import { APPLICATION_ID, parseRegistration } from './registration.js';
+import { Lru } from '../lru.js';
+import { APPLICATION_ID, parseRegistration, upgradeStored } from './application-model.js';
+
+/*
+ * The cluster's application registry (SPEC 9): the operators' list of applications with their
+ * redirect URLs and the data permissions they ask for (the model is in application-model.ts).
+ * Each HAT's consent to them is in hat-applications.ts.
+ */
 
 interface Cached {
   app: ApplicationRecord | null;
@@ -56,21 +62,38 @@ export class ApplicationRegistry implements DeclaredPermissions {
       });
     }
     const existing = await this.get(id);
-    const app: ApplicationRecord = { ...registration, createdAt: existing.createdAt };
+    // Fields the registration does not carry (kept by the server, such as an OAuth client's)
+    // survive a replacement; every registration field is replaced.
+    const app: ApplicationRecord = { ...existing, ...registration, createdAt: existing.createdAt };
     if (!(await this.store.applications.update(app))) throw notRegistered(id);
     this.cache.delete(id);
     return app;
   }
 
   async list(): Promise<ApplicationRecord[]> {
-    return this.store.applications.list();
+    return (await this.store.applications.list()).map(upgradeStored);
   }
 
   /** The registration, read from the store; 404 when there is none. */
   async get(id: string): Promise<ApplicationRecord> {
     const app = APPLICATION_ID.test(id) ? await this.store.applications.get(id) : null;
     if (!app) throw notRegistered(id);
-    return app;
+    return upgradeStored(app);
+  }
+
+  /**
+   * Brings registrations stored by an earlier version up to the current model (run at
+   * start-up, through the store's ports, so both adapters are migrated alike). Reads upgrade
+   * them in memory too, so a process that has not migrated yet still sees the current model.
+   */
+  async migrate(): Promise<number> {
+    let migrated = 0;
+    for (const stored of await this.store.applications.list()) {
+      const current = upgradeStored(stored);
+      if (current !== stored && (await this.store.applications.update(current))) migrated++;
+    }
+    if (migrated > 0) this.cache.clear();
+    return migrated;
   }
 
   /**
@@ -78,7 +101,8 @@ export class ApplicationRegistry implements DeclaredPermissions {
    * grant must all see the same registration (a remembered copy could be up to `freshnessMs` old).
    */
   async current(id: string): Promise<ApplicationRecord | null> {
-    return this.store.applications.get(id);
+    const stored = await this.store.applications.get(id);
+    return stored && upgradeStored(stored);
   }
 
   /** The registration or null, from memory when fresh enough (for hot paths). */
@@ -87,7 +111,8 @@ export class ApplicationRegistry implements DeclaredPermissions {
     const now = Date.now();
     const hit = this.cache.get(id);
     if (hit && now - hit.fetchedAt < this.options.freshnessMs) return hit.app;
-    const app = await this.store.applications.get(id);
+    const stored = await this.store.applications.get(id);
+    const app = stored && upgradeStored(stored);
     this.cache.set(id, { app, fetchedAt: now });
     return app;
   }
@@ -116,3 +141,4 @@ export class ApplicationRegistry implements DeclaredPermissions {
 function notRegistered(id: string): NotFound {
   return new NotFound(`No application "${id}" is registered on this cluster`, { title: Titles.applicationNotFound });
 }
+

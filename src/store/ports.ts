@@ -83,15 +83,42 @@ export interface Permission {
   access: Access;
 }
 
-/** An approved service, registered on the cluster (SPEC 9). */
+export type ApplicationKind = 'App' | 'DataPlug' | 'Tool';
+
+export interface Developer {
+  name: string;
+  /** '' when none. */
+  url: string;
+}
+
+/**
+ * An approved service, registered on the cluster (SPEC 5, 9): one model for both the compact
+ * registration and the original HAT's manifest (services/application-model.ts maps them).
+ * Adapters keep it as one opaque JSON document, so fields added later need no schema change;
+ * records stored before a field existed are brought up to date at start-up by the registry.
+ * Text and link fields that are not given are ''.
+ */
 export interface ApplicationRecord {
   id: string;
   name: string;
   description: string;
+  /** The application's web address (the manifest's `kind.url`). */
   homepage: string;
   version: string;
   redirectUris: string[];
   permissions: Permission[];
+  kind: ApplicationKind;
+  headline: string;
+  /** An https URL, shown only as an <img>. */
+  logoUrl: string;
+  termsUrl: string;
+  dataUsePurpose: string;
+  supportContact: string;
+  developer: Developer | null;
+  /** The manifest's `setup.url`: where the application's own set-up starts. */
+  setupUrl: string;
+  /** The manifest as registered, for its fields the server does not use; null for a compact registration. */
+  source: Record<string, unknown> | null;
   createdAt: Date;
 }
 

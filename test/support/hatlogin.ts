@@ -7,6 +7,7 @@ import type { ApplicationRecord, Store } from '../../src/store/ports.js';
 import type { Reply } from './http.js';
 import { FormClient, valueOf } from './forms.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from './server.js';
+import { UNSET_FIELDS } from '../../src/services/application-model.js';
 
 /** A test server whose store the test can also reach (to register applications, read grants). */
 export async function startWithStore(env: Record<string, string> = {}): Promise<{ server: TestServer; store: Store; stop(): Promise<void> }> {
@@ -39,14 +40,16 @@ export function application(overrides: Partial<ApplicationRecord> = {}): Applica
       { namespace: 'notes', access: 'write' },
       { namespace: 'profile', access: 'read' },
     ],
+    ...UNSET_FIELDS,
     createdAt: new Date(),
     ...overrides,
   };
 }
 
 /** The same application as the admin API takes it (SPEC 9). */
-export function registration(overrides: Partial<ApplicationRecord> = {}): Omit<ApplicationRecord, 'createdAt'> {
-  const { createdAt: _createdAt, ...body } = application(overrides);
+/** The compact registration of `application(overrides)` (the fields only the model has left out). */
+export function registration(overrides: Partial<ApplicationRecord> = {}): Record<string, unknown> {
+  const { createdAt: _createdAt, setupUrl: _setupUrl, source: _source, ...body } = application(overrides);
   return body;
 }
 
