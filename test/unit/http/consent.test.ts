@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AppContext } from '../../../../src/http/context.js';
-import { claimConsent, offerConsent } from '../../../../src/http/pages/consent.js';
+import type { AppContext } from '../../../src/http/context.js';
+import { claimConsent, offerConsent } from '../../../src/http/pages/consent.js';
 
 /** Just what the consent mechanism touches of a request: its server-side session. */
 function page(): AppContext {
