@@ -35,6 +35,7 @@ export const Titles = {
   hatUnavailable: 'HAT unavailable',
   duplicateSignup: 'Duplicate Signup',
   dataMissing: 'Data Missing',
+  hatDisabled: 'HAT Disabled',
 } as const;
 
 /** `Invalid username`, `Invalid email`, …: the sign-up API's title for one bad field. */

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UniqueViolation } from '../src/errors.js';
+import { oidcContract } from './store-contract-oidc.js';
 import { parseRegistration, UNSET_FIELDS } from '../src/services/application-model.js';
 import { ApplicationRegistry } from '../src/services/registry.js';
 import { notablesManifest } from './support/manifests.js';
@@ -861,6 +862,8 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
         assert.equal((await counter.hit(key)).consumed, 1);
       });
     });
+
+    oidcContract(store);
 
     describe('ping', () => {
       it('resolves while the datastore answers', async () => {

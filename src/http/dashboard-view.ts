@@ -77,6 +77,7 @@ const WHAT: Record<string, string> = {
   application_disabled: 'Disabled application',
   password_changed: 'Changed the password',
   logout: 'Logged out',
+  token_refused: 'Refused an OAuth token',
   owner_disabled: 'HAT disabled',
   owner_enabled: 'HAT enabled again',
   key_rotated: 'Signing key replaced',
@@ -93,6 +94,7 @@ const VIA: Record<string, string> = {
   api: 'API',
   hatlogin: 'Log in with HAT',
   dashboard: 'Dashboard',
+  oauth: 'OAuth / OpenID Connect',
   operator: 'By the operator',
 };
 

@@ -55,6 +55,11 @@ export class HatDirectory {
     return entry && !entry.pending && Date.now() - entry.fetchedAt < this.freshnessMs ? entry.hat : undefined;
   }
 
+  /** HAT records held in memory (for the metrics). */
+  get cached(): number {
+    return this.cache.size;
+  }
+
   /** A change was made to this HAT here: the next `find` reads it again. */
   forget(name: string): void {
     this.cache.delete(name);

@@ -9,9 +9,13 @@ import { DataService } from './data.js';
 import { HatApplications } from './hat-applications.js';
 import { HatLogin } from './hatlogin.js';
 import { HatDirectory } from './hats.js';
+import { createMetrics, type HttpMetrics, type Metrics } from '../metrics.js';
+import { reportingFailures } from '../store/reporting.js';
+import { Unavailable, UniqueViolation } from '../errors.js';
 import { HatAdministration } from './hat-admin.js';
 import { KeyRing, KeyVault } from './keys.js';
 import { HatLocator } from './locator.js';
+import { OAuth } from './oidc/index.js';
 import { Owners } from './owners.js';
 import { PasswordHasher } from './passwords.js';
 import { Permissions } from './permissions.js';
@@ -51,17 +55,23 @@ export interface Services {
   data: DataService;
   /** The owner's dashboard (SPEC 7). */
   dashboard: Dashboard;
+  /** Named counters and gauges (`GET /metrics`); call them, never prom-client. */
+  metrics: Metrics & HttpMetrics;
+  /** OAuth 2 / OpenID Connect: clients, access tokens at the data API, grants (SPEC 12). */
+  oauth: OAuth;
   /** The operator's HAT administration: admin API and `npm run hats` (SPEC 9). */
   hatAdmin: HatAdministration;
 }
 
-export function createServices(config: Config, store: Store, log: Logger): Services {
+export function createServices(config: Config, storeAdapter: Store, log: Logger): Services {
+  const metrics = createMetrics(config.metrics);
+  const store = metrics.enabled ? reportingFailures(storeAdapter, (err) => countStoreError(metrics, err)) : storeAdapter;
   const hats = new HatDirectory(store, config.revisionCheckMs);
   const vault = new KeyVault(config.keyEncryptionSecret);
   const keys = new KeyRing(store, vault, { retireAfterSeconds: keyOverlapSeconds(config) });
-  const tokens = new Tokens(config, keys);
+  const tokens = new Tokens(config, keys, metrics);
   const hasher = new PasswordHasher(config.passwordHash);
-  const activity = new ActivityLog(store);
+  const activity = new ActivityLog(store, metrics);
   const throttle = new LoginThrottle(store);
   const approvals = new Approvals(store, hats, activity);
   // An application leaving the registry changes what tokens on many HATs may do: drop what
@@ -77,6 +87,9 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
   });
   const applications: HatApplications = new HatApplications(store, registry, hats, tokens, activity);
   const auth = new Authenticator(tokens, { applications, approvals });
+  metrics.cacheSize('hats', () => hats.cached);
+  metrics.cacheSize('keys', () => keys.cached);
+  metrics.cacheSize('tokens', () => auth.cached);
   const owners = new Owners(store, hats, hasher, throttle, activity, tokens);
   return {
     config,
@@ -98,7 +111,9 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     applications,
     data: new DataService(store, new Permissions(registry), (hat, id) => applications.noteUse(hat, id)),
     dashboard: new Dashboard(approvals, applications, activity, owners),
+    oauth: new OAuth(store, registry, activity),
     hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
+    metrics,
   };
 }
 
@@ -110,4 +125,10 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
 export function keyOverlapSeconds(config: Config): number {
   const longest = Math.max(config.tokenTtl.owner, config.tokenTtl.application, config.tokenTtl.validate);
   return longest + Math.ceil(config.revisionCheckMs / 1000) + 60;
+}
+
+/** A taken name or email is an answer, not a failure of the store. */
+function countStoreError(metrics: Metrics, err: unknown): void {
+  if (err instanceof UniqueViolation) return;
+  metrics.storeError(err instanceof Unavailable ? 'unavailable' : 'other');
 }

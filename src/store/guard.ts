@@ -36,6 +36,7 @@ export function answeringOrUnavailable(store: Store, isUnavailable: (err: unknow
     grants: guard(store.grants),
     approvals: guard(store.approvals),
     records: guard(store.records),
+    oidc: guard(store.oidc),
     keyRotation: guard(store.keyRotation),
     hatAdmin: guard(store.hatAdmin),
     attempts: (name, windowSeconds, limit) => guard(store.attempts(name, windowSeconds, limit)),

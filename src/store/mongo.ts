@@ -1,4 +1,5 @@
 import { answeringOrUnavailable } from './guard.js';
+import { openMongoOidc } from './mongo/oidc.js';
 import { groupByNamespace } from './sources.js';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
@@ -8,6 +9,7 @@ import { sortByValue, sortValueAt, compareText, type SortValue } from './orderin
 import { UniqueViolation } from '../errors.js';
 import type {
   ActivityEntry,
+  OidcStore,
   ApplicationRecord,
   ApprovalRecord,
   DataRecord,
@@ -379,6 +381,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const Sequences = conn.model<SequenceDoc>('Sequence', s.sequence, 'sequences');
   const models: Model<any>[] = [Hats, Keys, Sessions, Activities, Applications, Grants, Approvals, Records, Sequences];
 
+  let oidc: OidcStore;
   try {
     // Collections must exist before a transaction writes to them (older servers refuse to create
     // one inside a transaction); createIndexes only adds what is missing, so several processes
@@ -390,6 +393,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     const attempts = conn.collection(ATTEMPTS);
     await attempts.createIndex({ expire: -1 }, { expireAfterSeconds: 0 });
     await attempts.createIndex({ key: 1 }, { unique: true });
+    oidc = await openMongoOidc(conn);
   } catch (err) {
     await conn.close(true).catch(() => undefined);
     throw new Error(`Cannot prepare the MongoDB store's indexes: ${err instanceof Error ? err.message : String(err)}`, {
@@ -437,6 +441,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
 
   const store: Store = {
     kind: 'mongodb',
+    oidc,
     hats: {
       async create(hat, key) {
         try {

@@ -56,4 +56,10 @@ export function adminRoutes(router: AppRouter, services: Services): void {
     const { grantsRemoved } = await registry.remove(id(ctx));
     ctx.body = { message: 'Application removed', id: id(ctx), grantsRemoved };
   });
+  // SPEC 12: the OAuth client secret, shown once; a new one ends the old one.
+  router.post(`${BASE}/:id/client-secret`, admin, async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = 201;
+    ctx.body = await services.oauth.clients.issueSecret(id(ctx));
+  });
 }
