@@ -94,7 +94,7 @@ export async function benchData(): Promise<DataBenchResult> {
     for (let start = 0; start < RECORDS; start += BATCH) {
       const batch = Array.from({ length: BATCH }, (_, k) => sample(start + k));
       const [written, ms] = await timed(() => data.write(owner, 'bench', 'diary/entries', async () => batch));
-      if (written.length !== BATCH) throw new Error('a batch was not stored whole');
+      if (written.records.length !== BATCH) throw new Error('a batch was not stored whole');
       batchTimes.push(ms);
     }
     const writeSeconds = (performance.now() - t0) / 1000;

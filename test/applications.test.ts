@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { admin, appToken, enableApp, ownerCall, registerApp, registration, validateToken } from './support/apps.js';
+import { admin, appToken, enableApp, ownerCall, registerApp, validateToken } from './support/apps.js';
+import { registrationFor } from './support/fixtures.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const APPS = '/api/v2.6/applications';
@@ -137,7 +138,7 @@ describe("an owner's applications (SPEC 5)", () => {
 
   it('does not silently grant permissions that an application adds: the owner must consent again', async () => {
     const token = await appToken(server, 'alice', owner, 'diary');
-    const grown = registration('diary', [
+    const grown = registrationFor('diary', [
       { namespace: 'diary', access: 'write' },
       { namespace: 'health', access: 'write' },
     ], { version: '1.1.0' });
@@ -168,7 +169,7 @@ describe("an owner's applications (SPEC 5)", () => {
 
   it('takes away at once what an application no longer declares', async () => {
     const token = await appToken(server, 'alice', owner, 'diary');
-    const shrunk = registration('diary', [{ namespace: 'diary', access: 'read' }], { version: '1.2.0' });
+    const shrunk = registrationFor('diary', [{ namespace: 'diary', access: 'read' }], { version: '1.2.0' });
     assert.equal((await admin(server, 'PUT', '/api/admin/applications/diary', shrunk)).status, 200);
     assert.equal((await asApp(token, 'POST', '/api/v2.6/data/diary/days', { mood: 'meh' })).status, 403);
     assert.equal((await asApp(token, 'POST', '/api/v2.6/data/health/steps', { n: 3 })).status, 403);

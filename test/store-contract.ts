@@ -8,6 +8,7 @@ import { parseRegistration, UNSET_FIELDS } from '../src/services/application-mod
 import { ApplicationRegistry } from '../src/services/registry.js';
 import { notablesManifest } from './support/manifests.js';
 import { operatorContract } from './store-contract-operator.js';
+import { application } from './support/fixtures.js';
 import type {
   ActivityEntry,
   ApplicationRecord,
@@ -350,21 +351,20 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
     });
 
     describe('applications', () => {
-      const app = (id: string, overrides: Partial<ApplicationRecord> = {}): ApplicationRecord => ({
-        id,
-        name: 'Notables',
-        description: 'Short notes, shared as you choose',
-        homepage: 'https://notables.example.com',
-        version: '1.0.0',
-        redirectUris: ['https://notables.example.com/callback', 'http://localhost:8080/cb'],
-        permissions: [
-          { namespace: 'rumpel', access: 'read' },
-          { namespace: 'notables', access: 'write' },
-        ],
-        ...UNSET_FIELDS,
-        createdAt: at(100),
-        ...overrides,
-      });
+      const app = (id: string, overrides: Partial<ApplicationRecord> = {}): ApplicationRecord =>
+        application({
+          id,
+          name: 'Notables',
+          description: 'Short notes, shared as you choose',
+          homepage: 'https://notables.example.com',
+          redirectUris: ['https://notables.example.com/callback', 'http://localhost:8080/cb'],
+          permissions: [
+            { namespace: 'rumpel', access: 'read' },
+            { namespace: 'notables', access: 'write' },
+          ],
+          createdAt: at(100),
+          ...overrides,
+        });
 
       it('create then get returns the registration as given', async () => {
         const a = app(fresh('app'));
@@ -778,6 +778,32 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
         assert.deepEqual(await read(a, 'x/two'), []);
         assert.deepEqual(await read(b, 'x/one'), [foreign]);
         assert.equal(await store().records.remove(a, []), 0);
+      });
+
+      it('update replaces the JSON of the HAT’s records, keeping id, endpoint, order and time', async () => {
+        const a = fresh('rec');
+        const [r1, r2, r3] = [record('x/one', { n: 1 }), record('x/one', { n: 2 }), record('y/two', { n: 3 })];
+        await store().records.insert(a, [r1!, r2!, r3!]);
+        const json = '{ "n" : 10, "$set": {"a.b": 1} }';
+        assert.equal(await store().records.update(a, [{ recordId: r1!.recordId, json }, { recordId: r3!.recordId, json: '{}' }]), true);
+        assert.deepEqual(await read(a, 'x/one'), [{ ...r1!, json }, r2]);
+        assert.deepEqual(await read(a, 'y/two'), [{ ...r3!, json: '{}' }]);
+        assert.equal(await store().records.update(a, []), true);
+      });
+
+      it('update is all or nothing: one id that is not the HAT’s record changes nothing', async () => {
+        const a = fresh('rec');
+        const b = fresh('rec');
+        const mine = record('x/one', { n: 1 });
+        const foreign = record('x/one', { n: 2 });
+        await store().records.insert(a, [mine]);
+        await store().records.insert(b, [foreign]);
+        for (const other of [foreign.recordId, randomUUID()]) {
+          const changes = [{ recordId: mine.recordId, json: '{"changed":true}' }, { recordId: other, json: '{"changed":true}' }];
+          assert.equal(await store().records.update(a, changes), false);
+        }
+        assert.deepEqual(await read(a, 'x/one'), [mine]);
+        assert.deepEqual(await read(b, 'x/one'), [foreign]);
       });
 
       it('sources lists the HAT’s endpoints that hold records, grouped by namespace and sorted', async () => {

@@ -72,9 +72,8 @@ export class HatDirectory {
 }
 
 function storeUnavailable(err: unknown): Unavailable {
-  const unavailable = new Unavailable('The datastore is not answering; please try again shortly');
-  unavailable.cause = err; // logged with the 503, never shown
-  return unavailable;
+  // The cause is logged with the 503, never shown.
+  return new Unavailable('The datastore is not answering; please try again shortly', { cause: err });
 }
 
 export const HAT_NAME_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;

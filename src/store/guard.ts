@@ -12,9 +12,7 @@ type AnyFunction = (...args: unknown[]) => unknown;
 export function answeringOrUnavailable(store: Store, isUnavailable: (err: unknown) => boolean): Store {
   const translate = (err: unknown): never => {
     if (!isUnavailable(err)) throw err;
-    const unavailable = new Unavailable('The datastore is not answering; please try again shortly');
-    unavailable.cause = err;
-    throw unavailable;
+    throw new Unavailable('The datastore is not answering; please try again shortly', { cause: err });
   };
   const guard = <T extends object>(group: T): T => {
     const guarded: Record<string, unknown> = {};

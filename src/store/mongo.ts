@@ -301,6 +301,9 @@ function activityFromDoc(d: ActivityDoc): ActivityEntry {
   return entry;
 }
 
+/** Thrown inside a transaction to abort it: a record to update is not there. */
+class MissingRecord extends Error {}
+
 function applicationFromDoc(d: ApplicationDoc): ApplicationRecord {
   const body = JSON.parse(d.body) as Omit<ApplicationRecord, 'createdAt'>;
   return { ...body, createdAt: new Date(d.createdAt) };
@@ -764,6 +767,23 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
           const res = await Records.deleteMany({ hat: String(hat), _id: { $in: recordIds.map(String) } }, { session });
           return res.deletedCount;
         });
+      },
+      async update(hat, changes) {
+        if (changes.length === 0) return true;
+        const writes = changes.map((c) => ({
+          updateOne: { filter: { _id: String(c.recordId), hat: String(hat) }, update: { $set: { json: String(c.json) } } },
+        }));
+        try {
+          await transaction(async (session) => {
+            const res = await Records.bulkWrite(writes, { session, ordered: true });
+            // All or nothing: one record that is not this HAT's aborts the transaction.
+            if (res.matchedCount !== changes.length) throw new MissingRecord();
+          });
+          return true;
+        } catch (err) {
+          if (err instanceof MissingRecord) return false;
+          throw err;
+        }
       },
       async sources(hat) {
         const endpoints = (await Records.distinct('endpoint', { hat: String(hat) }).exec()) as unknown[];

@@ -250,6 +250,11 @@ export interface RecordStore {
   get(hat: string, recordIds: string[]): Promise<DataRecord[]>;
   /** Removes exactly these records (all or nothing); returns how many. */
   remove(hat: string, recordIds: string[]): Promise<number>;
+  /**
+   * Replaces the JSON of each record (named by id, of this HAT), all or nothing: false, and
+   * nothing changed, when any of them is not a record of this HAT.
+   */
+  update(hat: string, changes: Array<{ recordId: string; json: string }>): Promise<boolean>;
   /** `{namespace: [endpoint, …]}` of every endpoint that holds records. */
   sources(hat: string): Promise<Record<string, string[]>>;
 }

@@ -155,6 +155,9 @@ function activityFromRow(r: Row): ActivityEntry {
   return entry;
 }
 
+/** Thrown inside a transaction to roll it back: a record to update is not there. */
+class MissingRecord extends Error {}
+
 function applicationFromRow(r: Row): ApplicationRecord {
   const body = JSON.parse(String(r.body)) as Omit<ApplicationRecord, 'createdAt'>;
   return { ...body, createdAt: date(r.created_at) };
@@ -333,6 +336,13 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
   const removeRecords = tx((hat: string, ids: string[]) => {
     const placeholders = ids.map(() => '?').join(',');
     return db.prepare(`DELETE FROM records WHERE hat = ? AND record_id IN (${placeholders})`).run(hat, ...ids).changes;
+  });
+
+  // All or nothing: one record that is not this HAT's undoes the others (SQLite rolls the
+  // transaction back when the function throws).
+  const updateRecord = db.prepare('UPDATE records SET json = ? WHERE hat = ? AND record_id = ?');
+  const updateRecords = tx((hat: string, changes: Array<{ recordId: string; json: string }>) => {
+    for (const c of changes) if (updateRecord.run(c.json, hat, c.recordId).changes !== 1) throw new MissingRecord();
   });
 
   const readStatements = new Map<string, Database.Statement>();
@@ -535,6 +545,15 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
       async remove(hat, recordIds) {
         if (recordIds.length === 0) return 0;
         return removeRecords(hat, recordIds);
+      },
+      async update(hat, changes) {
+        try {
+          updateRecords(hat, changes);
+          return true;
+        } catch (err) {
+          if (err instanceof MissingRecord) return false;
+          throw err;
+        }
       },
       async sources(hat) {
         return groupByNamespace(q.sources.all({ hat }) as string[]);

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { ApplicationRecord } from '../../src/store/ports.js';
-import { admin, ownerCall, registration } from '../support/apps.js';
+import { admin, ownerCall } from '../support/apps.js';
+import { registrationFor } from '../support/fixtures.js';
 import { notablesManifest } from '../support/manifests.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
@@ -36,7 +37,7 @@ describe('HAT manifests in the registry and on the HAT (SPEC 5, 9)', () => {
   });
 
   it('takes a compact registration too, and shows it as a manifest', async () => {
-    const created = await admin(server, 'POST', REGISTRY, registration('diary', [{ namespace: 'diary', access: 'write' }]));
+    const created = await admin(server, 'POST', REGISTRY, registrationFor('diary', [{ namespace: 'diary', access: 'write' }]));
     assert.equal(created.status, 201);
     const { manifest } = created.json();
     assert.deepEqual(manifest.permissions, { rolesGranted: [{ role: 'namespacewrite', detail: 'diary' }] });
@@ -51,7 +52,7 @@ describe('HAT manifests in the registry and on the HAT (SPEC 5, 9)', () => {
     const replaced = await admin(server, 'PUT', `${REGISTRY}/diary`, manifest);
     assert.equal(replaced.status, 200, replaced.text);
     assert.equal(replaced.json().name, 'Notables');
-    await admin(server, 'PUT', `${REGISTRY}/diary`, registration('diary', [{ namespace: 'diary', access: 'write' }]));
+    await admin(server, 'PUT', `${REGISTRY}/diary`, registrationFor('diary', [{ namespace: 'diary', access: 'write' }]));
   });
 
   it('refuses a bad manifest with 400 naming the field, and stores nothing', async () => {

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { importSPKI, jwtVerify, type JWTPayload } from 'jose';
 import { openSqliteStore } from '../../src/store/sqlite.js';
-import type { ApplicationRecord, Store } from '../../src/store/ports.js';
+import type { Store } from '../../src/store/ports.js';
 import type { Reply } from './http.js';
 import { FormClient, valueOf } from './forms.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from './server.js';
-import { UNSET_FIELDS } from '../../src/services/application-model.js';
 
 /** A test server whose store the test can also reach (to register applications, read grants). */
 export async function startWithStore(env: Record<string, string> = {}): Promise<{ server: TestServer; store: Store; stop(): Promise<void> }> {
@@ -26,31 +25,6 @@ export async function startWithStore(env: Record<string, string> = {}): Promise<
 
 export function flowPath(name: string, redirect: string): string {
   return `/hatlogin?name=${encodeURIComponent(name)}&redirect=${encodeURIComponent(redirect)}`;
-}
-
-export function application(overrides: Partial<ApplicationRecord> = {}): ApplicationRecord {
-  return {
-    id: 'notes-app',
-    name: 'Notes',
-    description: 'Keeps your notes on your own HAT.',
-    homepage: 'https://notes.example.com',
-    version: '1.0.0',
-    redirectUris: ['https://notes.example.com/auth/callback'],
-    permissions: [
-      { namespace: 'notes', access: 'write' },
-      { namespace: 'profile', access: 'read' },
-    ],
-    ...UNSET_FIELDS,
-    createdAt: new Date(),
-    ...overrides,
-  };
-}
-
-/** The same application as the admin API takes it (SPEC 9). */
-/** The compact registration of `application(overrides)` (the fields only the model has left out). */
-export function registration(overrides: Partial<ApplicationRecord> = {}): Record<string, unknown> {
-  const { createdAt: _createdAt, setupUrl: _setupUrl, source: _source, ...body } = application(overrides);
-  return body;
 }
 
 /** Shows the login page for `name`/`redirect` and submits `password`; returns the login POST's reply. */
