@@ -35,6 +35,7 @@ import { browserSession } from './session.js';
 import { reRenderPages } from './pages/rerender.js';
 import { matchCachingRouter } from './router.js';
 import { tenancy } from './tenancy.js';
+import { crossOriginApi } from './cors.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROOT_DIR = path.basename(ROOT) === 'dist' ? path.dirname(ROOT) : ROOT;
@@ -131,6 +132,7 @@ export function createApp(services: Services): Koa<AppState> {
   app.use(errorResponder(log));
   app.use(staticFiles());
   app.use(tenancy(config, services.hats));
+  app.use(crossOriginApi());
   app.use(browserSession(app, config, services.sessions));
   app.use(reRenderPages);
   app.use(oauthMount(oauth));

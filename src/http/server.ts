@@ -75,6 +75,7 @@ export async function startServer(config: Config, options: { store?: Store; log?
       keySchedule?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.passwordRules.close();
       await store.close();
     },
   };

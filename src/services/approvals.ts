@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFound, Titles } from '../errors.js';
 import type { ApprovalRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
+import { nextSecond, untilSecond } from './clock.js';
 import type { HatDirectory } from './hats.js';
 import { hostOf } from './redirects.js';
 
@@ -31,30 +32,30 @@ export class Approvals {
 
   /**
    * When the owner approved `name` at `origin` before, notes that it is used again and returns
-   * true; false when the owner must be asked.
+   * true once a token issued now would stand; false when the owner must be asked.
    */
   async reuse(hat: string, name: string, origin: string): Promise<boolean> {
     const approval = await this.store.approvals.find(hat, name, origin);
     if (!approval) return false;
     await this.store.approvals.touch(hat, approval.id, new Date());
+    await untilSecond(approval.tokensNotBefore);
     return true;
   }
 
-  /** Remembers that the owner approved `name` at `origin` (or notes its use, when it already was). */
+  /**
+   * Remembers that the owner approved `name` at `origin` (or notes its use, when it already was),
+   * and returns once a token issued now would stand.
+   */
   async approve(hat: string, name: string, origin: string): Promise<void> {
     if (await this.reuse(hat, name, origin)) return;
     const now = new Date();
-    await this.store.approvals.put({
-      id: randomUUID(),
-      hat,
-      name,
-      origin,
-      tokensNotBefore: Math.floor(now.getTime() / 1000),
-      createdAt: now,
-      lastUsedAt: now,
-    });
+    // Strictly after every token issued so far: an approval revoked and given again within
+    // one second must not revive that second's tokens. Ours waits for that second.
+    const tokensNotBefore = nextSecond();
+    await this.store.approvals.put({ id: randomUUID(), hat, name, origin, tokensNotBefore, createdAt: now, lastUsedAt: now });
     // The new approval bumped the HAT's revision; this process must see it before the next request.
     this.directory.forget(hat);
+    await untilSecond(tokensNotBefore);
   }
 
   /** Removes the approval and logs the revocation; NotFound (404) when the HAT has no such approval. */

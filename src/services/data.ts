@@ -18,6 +18,8 @@ export const ENDPOINT_PATTERN = /^[0-9a-z-]+(?:\/[0-9a-z-]+)*$/;
 export const ORDER_BY_PATTERN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
 
 export const MAX_RECORDS_PER_WRITE = 1000;
+/** SPEC 8: data nested deeper than this is refused (400). */
+export const MAX_DATA_DEPTH = 100;
 export const MAX_TAKE = 1000;
 export const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_NAMESPACE_LENGTH = 100;
@@ -132,6 +134,10 @@ function recordsOf(body: unknown): Record<string, unknown>[] {
       const where = Array.isArray(body) ? `Record ${i} of the batch` : 'The record';
       throw new InvalidInput(`${where} is ${what}; each record's data must be a JSON object. Nothing was stored`, { field: 'body' });
     }
+    if (nestedDeeperThan(data, MAX_DATA_DEPTH)) {
+      const where = Array.isArray(body) ? `Record ${i} of the batch` : 'The record';
+      throw new InvalidInput(`${where} is nested deeper than ${MAX_DATA_DEPTH} levels. Nothing was stored`, { field: 'body' });
+    }
     const inexact = inexactNumber(data);
     if (inexact !== undefined) {
       const where = Array.isArray(body) ? `Record ${i} of the batch` : 'The record';
@@ -150,17 +156,37 @@ function recordsOf(body: unknown): Record<string, unknown>[] {
  * Refusing them keeps "nothing is lost" true. Integers from 1e21 up are written back in
  * exponent form (`1e+300`), which is how such values are normally sent, so they pass.
  */
-function inexactNumber(value: unknown): number | undefined {
-  if (typeof value === 'number') {
-    const roundedInteger = Number.isInteger(value) && !Number.isSafeInteger(value) && Math.abs(value) < 1e21;
-    return !Number.isFinite(value) || roundedInteger ? value : undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const item of Array.isArray(value) ? value : Object.values(value)) {
-    const found = inexactNumber(item);
-    if (found !== undefined) return found;
+function inexactNumber(root: unknown): number | undefined {
+  // Iterative, like every walk over data: a deep value must never overflow the stack.
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'number') {
+      const roundedInteger = Number.isInteger(value) && !Number.isSafeInteger(value) && Math.abs(value) < 1e21;
+      if (!Number.isFinite(value) || roundedInteger) return value;
+    } else if (typeof value === 'object' && value !== null) {
+      const items = Array.isArray(value) ? value : Object.values(value);
+      for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]);
+    }
   }
   return undefined;
+}
+
+/**
+ * True when `root` has objects or arrays nested more than `max` levels deep (`{}` is level 1).
+ * Iterative: a value nested 20,000 deep is measured, not a stack overflow (SPEC 8).
+ */
+export function nestedDeeperThan(root: unknown, max: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value: root, depth: 1 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > max) return true;
+    for (const item of Array.isArray(value) ? value : Object.values(value)) {
+      if (typeof item === 'object' && item !== null) stack.push({ value: item, depth: depth + 1 });
+    }
+  }
+  return false;
 }
 
 /** Import and export of a HAT's data (SPEC 8). The HAT is always the principal's own. */

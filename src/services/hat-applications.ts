@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { NotAllowed } from '../errors.js';
 import type { ApplicationRecord, GrantRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
+import { nextSecond, untilSecond } from './clock.js';
 import type { HatDirectory } from './hats.js';
 import { covers, narrow } from './permissions.js';
 import type { ApplicationRegistry } from './registry.js';
@@ -114,14 +114,15 @@ export class HatApplications {
       covers(app.permissions, existing.permissions);
     if (existing && unchanged) return statusOf(app, existing);
     const now = new Date();
-    const nowSeconds = Math.floor(now.getTime() / 1000);
     const grant: GrantRecord = {
       hat: hat.name,
       applicationId: id,
       enabled: true,
       permissions: app.permissions.map((p) => ({ ...p })),
       version: app.version,
-      tokensNotBefore: existing?.enabled ? existing.tokensNotBefore : Math.max(existing?.tokensNotBefore ?? 0, nowSeconds),
+      // Strictly after every token issued so far: a grant removed (the application left the
+      // registry) and made again within one second must not revive that second's tokens.
+      tokensNotBefore: existing?.enabled ? existing.tokensNotBefore : Math.max(existing?.tokensNotBefore ?? 0, nextSecond()),
       updatedAt: now,
       lastUsedAt: existing?.lastUsedAt ?? null,
     };
@@ -140,7 +141,7 @@ export class HatApplications {
     const existing = await this.store.grants.get(hat.name, id);
     if (!existing?.enabled) return statusOf(app, existing);
     const now = new Date();
-    const grant: GrantRecord = { ...existing, enabled: false, tokensNotBefore: Math.floor(now.getTime() / 1000) + 1, updatedAt: now };
+    const grant: GrantRecord = { ...existing, enabled: false, tokensNotBefore: nextSecond(), updatedAt: now };
     await this.store.grants.put(grant);
     this.hats.forget(hat.name);
     await this.logChange(hat, app, 'application_disabled', change);
@@ -225,9 +226,6 @@ export class HatApplications {
 }
 
 async function untilAccepted(grant: GrantRecord): Promise<void> {
-  // A timer may fire a fraction of a millisecond early: check the clock again rather than trust it.
-  for (let wait = grant.tokensNotBefore * 1000 - Date.now(); wait > 0; wait = grant.tokensNotBefore * 1000 - Date.now()) {
-    await sleep(wait);
-  }
+  await untilSecond(grant.tokensNotBefore);
 }
 

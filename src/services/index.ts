@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { SessionStore, Store } from '../store/ports.js';
@@ -21,6 +22,9 @@ import { PasswordHasher } from './passwords.js';
 import { Permissions } from './permissions.js';
 import { ApplicationRegistry } from './registry.js';
 import { Signup } from './signup.js';
+import { SignupLimits } from './signup-limits.js';
+import { PasswordRules } from './strength.js';
+import { WorkQueue } from './work-queue.js';
 import { LoginThrottle } from './throttle.js';
 import { Tokens } from './tokens.js';
 
@@ -55,6 +59,10 @@ export interface Services {
   data: DataService;
   /** The owner's dashboard (SPEC 7). */
   dashboard: Dashboard;
+  /** The password rule; its estimator runs in worker threads that `close` ends. */
+  passwordRules: PasswordRules;
+  /** Password hashes and key generation, with owners' logins never behind sign-ups. */
+  workQueue: WorkQueue;
   /** Named counters and gauges (`GET /metrics`); call them, never prom-client. */
   metrics: Metrics & HttpMetrics;
   /** OAuth 2 / OpenID Connect: clients, access tokens at the data API, grants (SPEC 12). */
@@ -70,7 +78,11 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
   const vault = new KeyVault(config.keyEncryptionSecret);
   const keys = new KeyRing(store, vault, { retireAfterSeconds: keyOverlapSeconds(config) });
   const tokens = new Tokens(config, keys, metrics);
-  const hasher = new PasswordHasher(config.passwordHash);
+  // Expensive work runs on libuv's thread pool (4 threads): owners get a core's worth less one,
+  // sign-ups one slot and a short backlog, so neither starves the event loop nor each other.
+  const workQueue = new WorkQueue({ ownerSlots: Math.max(1, availableParallelism() - 1), signupSlots: 1, signupWaiting: 16 });
+  const hasher = new PasswordHasher(workQueue);
+  const passwordRules = new PasswordRules({ workers: 1, timeoutMs: config.passwordCheckTimeoutMs, maxWaiting: 16 });
   const activity = new ActivityLog(store, metrics);
   const throttle = new LoginThrottle(store);
   const approvals = new Approvals(store, hats, activity);
@@ -90,7 +102,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
   metrics.cacheSize('hats', () => hats.cached);
   metrics.cacheSize('keys', () => keys.cached);
   metrics.cacheSize('tokens', () => auth.cached);
-  const owners = new Owners(store, hats, hasher, throttle, activity, tokens);
+  const owners = new Owners(store, hats, hasher, throttle, activity, tokens, passwordRules);
   return {
     config,
     log,
@@ -102,15 +114,17 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     tokens,
     auth,
     owners,
-    signup: new Signup(config, store, hasher, vault, hats),
+    signup: new Signup(config, store, hasher, vault, hats, passwordRules, new SignupLimits(store, config.signupLimits), workQueue),
     activity,
     locator: new HatLocator(config, hats),
-    hatlogin: new HatLogin(registry, tokens, activity, approvals, applications),
+    hatlogin: new HatLogin(registry, store.once, tokens, activity, approvals, applications),
     approvals,
     registry,
     applications,
     data: new DataService(store, new Permissions(registry), (hat, id) => applications.noteUse(hat, id)),
     dashboard: new Dashboard(approvals, applications, activity, owners),
+    passwordRules,
+    workQueue,
     oauth: new OAuth(store, registry, activity),
     hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
     metrics,

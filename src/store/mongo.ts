@@ -4,6 +4,7 @@ import { groupByNamespace } from './sources.js';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { attemptCounters } from './attempts.js';
+import { mongoOnce } from './mongo/once.js';
 import { mongoOperatorStores } from './mongo/operator.js';
 import { sortByValue, sortValueAt, compareText, type SortValue } from './ordering.js';
 import { UniqueViolation } from '../errors.js';
@@ -404,6 +405,14 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     });
   }
 
+  let once;
+  try {
+    once = await mongoOnce(conn, (err) => uniqueViolationOf(err, 'id') !== null);
+  } catch (err) {
+    await conn.close(true).catch(() => undefined);
+    throw new Error(`Cannot prepare the MongoDB store's indexes: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+
   const transaction = <T>(fn: (session: ClientSession) => Promise<T>): Promise<T> =>
     conn.transaction(fn, TRANSACTION_OPTIONS);
 
@@ -483,11 +492,26 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         const doc = await Hats.findOne({ _id: String(name) }, { revision: 1 }).lean<Pick<HatDoc, 'revision'>>().exec();
         return doc ? Number(doc.revision) : null;
       },
-      async setPassword(name, passwordHash, tokensNotBefore) {
-        await Hats.updateOne(
-          { _id: String(name) },
-          { $set: { passwordHash: String(passwordHash), tokensNotBefore: Number(tokensNotBefore) }, $inc: { revision: 1 } },
+      async setPassword(name, passwordHash, tokensNotBefore, endServiceTokens = false) {
+        // $max: a stamp is never lowered, whatever a concurrent writer set (SPEC 10).
+        const stamp = { tokensNotBefore: Number(tokensNotBefore) };
+        await transaction(async (session) => {
+          await Hats.updateOne(
+            { _id: String(name) },
+            { $set: { passwordHash: String(passwordHash) }, $max: stamp, $inc: { revision: 1 } },
+            { session },
+          );
+          if (!endServiceTokens) return;
+          await Grants.updateMany({ hat: String(name) }, { $max: stamp }, { session });
+          await Approvals.updateMany({ hat: String(name) }, { $max: stamp }, { session });
+        });
+      },
+      async replacePasswordHash(name, expected, passwordHash) {
+        const res = await Hats.updateOne(
+          { _id: String(name), passwordHash: String(expected) },
+          { $set: { passwordHash: String(passwordHash) } },
         );
+        return res.modifiedCount > 0;
       },
       async setDisabled(name, disabled) {
         await Hats.updateOne({ _id: String(name) }, { $set: { disabled: disabled === true }, $inc: { revision: 1 } });
@@ -625,10 +649,11 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
                 enabled: g.enabled === true,
                 permissions: JSON.stringify(g.permissions),
                 version: String(g.version),
-                tokensNotBefore: Number(g.tokensNotBefore),
                 updatedAt: new Date(g.updatedAt),
                 lastUsedAt: g.lastUsedAt ? new Date(g.lastUsedAt) : null,
               },
+              // Never lowered: a concurrent disable's stamp survives this write (SPEC 10).
+              $max: { tokensNotBefore: Number(g.tokensNotBefore) },
             },
             { upsert: true, session },
           );
@@ -672,8 +697,8 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
           await Approvals.updateOne(
             { hat: String(a.hat), name: String(a.name), origin: String(a.origin) },
             {
+              $max: { tokensNotBefore: Number(a.tokensNotBefore) },
               $set: {
-                tokensNotBefore: Number(a.tokensNotBefore),
                 createdAt: new Date(a.createdAt),
                 lastUsedAt: a.lastUsedAt ? new Date(a.lastUsedAt) : null,
               },
@@ -790,6 +815,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return groupByNamespace(endpoints.map(String).sort(compareText));
       },
     },
+    once,
     ...operator,
     attempts: attemptCounters(
       (name, windowSeconds, limit) =>

@@ -30,14 +30,15 @@ export function hatloginApproveRoutes(router: AppRouter, services: Services): vo
     const form = await readForm(ctx);
     if (!sessionIsLive(ctx) || !isLoggedIn(ctx)) return startAgain(ctx, services, form);
     checkCsrf(ctx, form._csrf);
+    const hat = hatOf(ctx);
+    // Once per page: in this session, and across every process (two posts at once, another server).
     const consent = claimConsent(ctx, form.pending);
-    if (!consent) {
+    if (!consent || !(await hatlogin.claimAnswer(hat.name, form.pending!))) {
       throw new InvalidInput(
         'This approval page was already answered or is no longer valid; go back to the site you came from and try again',
         { field: 'pending', title: Titles.approvalExpired },
       );
     }
-    const hat = hatOf(ctx);
     // Exactly what the page showed, whatever the form's other fields say now.
     const request = await hatlogin.parse(consent.request);
     const actor = { clientIp: ctx.ip };

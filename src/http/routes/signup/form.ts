@@ -1,5 +1,5 @@
 import { baseUrl, clusterAddress } from '../../../config.js';
-import { Conflict, InvalidInput } from '../../../errors.js';
+import { Conflict, InvalidInput, TooManyAttempts } from '../../../errors.js';
 import type { Services } from '../../../services/index.js';
 import { MIN_PASSWORD_LENGTH } from '../../../services/strength.js';
 import { readForm } from '../../body.js';
@@ -65,14 +65,11 @@ export function signupFormRoutes(router: AppRouter, services: Services): void {
     } catch {
       throw new ReRender(page, { status: 403, fields: {}, alert: FORM_EXPIRED });
     }
-    const created = await onPage(page, [InvalidInput, Conflict], async () => {
-      const input = services.signup.parse(entered);
-      const problems = services.signup.problems(input);
-      if (problems.length > 0) {
-        throw new ReRender(page, { status: 400, fields: Object.fromEntries(problems.map((p) => [p.field, p.problem])) });
-      }
-      return services.signup.create(input);
-    });
+    const outcome = await onPage(page, [InvalidInput, Conflict, TooManyAttempts], () => services.signup.attempt(services.signup.parse(entered), ctx.ip));
+    if (outcome.problems) {
+      throw new ReRender(page, { status: 400, fields: Object.fromEntries(outcome.problems.map((p) => [p.field, p.problem])) });
+    }
+    const created = outcome.created;
     pageSession(ctx).newHat = created;
     seeOther(ctx, '/signup/ready');
   });
