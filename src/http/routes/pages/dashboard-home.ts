@@ -2,7 +2,7 @@ import { InvalidInput } from '../../../errors.js';
 import type { Services } from '../../../services/index.js';
 import { isLoggedIn } from '../../browser-login.js';
 import { hatOf, type AppContext, type AppRouter } from '../../context.js';
-import { activityView, overviewView } from '../../dashboard-view.js';
+import { activityView, overviewView, when } from '../../dashboard-view.js';
 import { offerConsent } from '../../pages/consent.js';
 import { renderPage } from '../../pages/render.js';
 import { loginPage } from './dashboard-login.js';
@@ -30,7 +30,11 @@ export function dashboardHomeRoutes(router: AppRouter, services: Services): void
     const page = pageParam(ctx);
     if (!isLoggedIn(ctx)) return ctx.query['logged-out'] !== undefined ? loggedOut(ctx) : login(ctx);
     const hat = hatOf(ctx);
-    const [overview, activity] = await Promise.all([dashboard.overview(hat), dashboard.activityPage(hat, page)]);
+    const [overview, activity, oauthGrants] = await Promise.all([
+      dashboard.overview(hat),
+      dashboard.activityPage(hat, page),
+      services.oauth.grants(hat.name),
+    ]);
     const view = overviewView(overview);
     // Every application on the page, with exactly what it lists: the Enable and Allow buttons consent to that.
     const offered = [...view.applications, ...view.available];
@@ -40,6 +44,7 @@ export function dashboardHomeRoutes(router: AppRouter, services: Services): void
       currentPage: 'dashboard',
       overview: view,
       activity: activityView(activity, view.names),
+      oauthGrants: oauthGrants.map((g) => ({ ...g, grantedAt: when(g.grantedAt), lastUsedAt: when(g.lastUsedAt) })),
     });
   });
 }

@@ -5,7 +5,7 @@ import { flash } from '../../pages/flash.js';
 import { ownerForm } from '../../pages/owner-form.js';
 import { DASHBOARD_OFFER } from './dashboard-home.js';
 
-/** The dashboard's forms about services with access (SPEC 7): revoke a website, disable or enable an application. */
+/** The dashboard's forms about services with access (SPEC 7, 12): revoke a website or an OAuth client, disable or enable an application. */
 export function dashboardServicesRoutes(router: AppRouter, services: Services): void {
   const { dashboard } = services;
 
@@ -13,6 +13,17 @@ export function dashboardServicesRoutes(router: AppRouter, services: Services): 
     if (!(await ownerForm(ctx))) return;
     const revoked = await dashboard.revokeWebsite(hatOf(ctx), ctx.params.id!, { clientIp: ctx.ip });
     flash(ctx, 'ok', `${revoked.name} at ${new URL(revoked.origin).host} no longer has access. Its tokens stopped working, and it will have to ask you again.`);
+    seeOther(ctx, '/');
+  });
+
+  // SPEC 12: one click ends an OAuth client's grants with their refresh and access tokens.
+  router.post('/dashboard/oauth/revoke', async (ctx) => {
+    const form = await ownerForm(ctx);
+    if (!form) return;
+    const clientId = form.client ?? '';
+    if (await services.oauth.revoke(hatOf(ctx).name, clientId, ctx.ip)) {
+      flash(ctx, 'ok', `${clientId} no longer has access. Its tokens stopped working, and it will have to ask you again.`);
+    } else flash(ctx, 'info', 'That website had no access; nothing changed.');
     seeOther(ctx, '/');
   });
 
