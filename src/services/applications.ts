@@ -7,7 +7,7 @@ import { covers, narrow, type DeclaredPermissions } from './permissions.js';
 import type { IssuedToken, Tokens } from './tokens.js';
 import { hostOf } from './redirects.js';
 import { Lru } from '../lru.js';
-import { APPLICATION_ID, parseRegistration, upgradeStored } from './application-model.js';
+import { APPLICATION_ID, parseRegistration, recentDataEndpoint, upgradeStored } from './application-model.js';
 
 /*
  * Approved applications (SPEC 1, 5 and 9): the cluster's registry, and each owner's consent.
@@ -159,6 +159,8 @@ export interface ApplicationStatus {
   updatedAt: Date | null;
   /** When it last got a token or used the data API (to the minute). */
   lastUsedAt: Date | null;
+  /** When its manifest's data endpoint last received a record, for an enabled application that names one. */
+  mostRecentData?: Date;
 }
 
 export interface ApplicationChange {
@@ -208,13 +210,21 @@ export class HatApplications {
   async statusFor(hat: HatRecord): Promise<ApplicationStatus[]> {
     const [apps, grants] = await Promise.all([this.registry.list(), this.store.grants.list(hat.name)]);
     const byId = new Map(grants.map((g) => [g.applicationId, g]));
-    return apps.map((app) => statusOf(app, byId.get(app.id) ?? null));
+    return Promise.all(apps.map((app) => this.withRecentData(hat, statusOf(app, byId.get(app.id) ?? null))));
   }
 
   /** One application's status on `hat`; 404 when it is not registered. */
   async status(hat: HatRecord, id: string): Promise<ApplicationStatus> {
     const app = await this.registry.get(id);
-    return statusOf(app, await this.store.grants.get(hat.name, id));
+    return this.withRecentData(hat, statusOf(app, await this.store.grants.get(hat.name, id)));
+  }
+
+  /** Adds `mostRecentData` as the original HAT did: the newest record of the manifest's data endpoint. */
+  private async withRecentData(hat: HatRecord, status: ApplicationStatus): Promise<ApplicationStatus> {
+    const endpoint = status.enabled ? recentDataEndpoint(status.application) : null;
+    if (!endpoint) return status;
+    const [newest] = await this.store.records.read(hat.name, endpoint, { ordering: 'descending', skip: 0, take: 1 });
+    return newest ? { ...status, mostRecentData: newest.createdAt } : status;
   }
 
   /**

@@ -120,7 +120,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     dashboard: new Dashboard(approvals, applications, activity, owners),
     passwordRules,
     workQueue,
-    oauth: new OAuth(store, registry, activity),
+    oauth: new OAuth(store, registry, activity, config.revisionCheckMs),
     hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
     metrics,
   };

@@ -7,7 +7,7 @@ import { MIN_PASSWORD_LENGTH } from '../../services/strength.js';
 import { readForm } from '../body.js';
 import { isLoggedIn, logIn, logOut, startOwnerSession } from '../browser-login.js';
 import { hatOf, seeOther, type AppContext, type AppRouter } from '../context.js';
-import { activityView, exportedEntry, overviewView } from '../dashboard-view.js';
+import { activityView, exportedEntry, overviewView, when } from '../dashboard-view.js';
 import { checkCsrf, csrfToken, sessionIsLive } from '../session.js';
 
 interface Notice {
@@ -76,7 +76,7 @@ export function dashboardRoutes(router: AppRouter, services: Services): void {
 
   const renderDashboard = async (ctx: AppContext, page: number) => {
     const hat = hatOf(ctx);
-    const [overview, activity] = await Promise.all([dashboard.overview(hat), dashboard.activityPage(hat, page)]);
+    const [overview, activity, oauthGrants] = await Promise.all([dashboard.overview(hat), dashboard.activityPage(hat, page), services.oauth.grants(hat.name)]);
     const view = overviewView(overview);
     await ctx.render('dashboard', {
       hatAddress: address(ctx),
@@ -86,6 +86,7 @@ export function dashboardRoutes(router: AppRouter, services: Services): void {
       notice: takeNotice(ctx),
       overview: view,
       activity: activityView(activity, view.names),
+      oauthGrants: oauthGrants.map((g) => ({ ...g, grantedAt: when(g.grantedAt), lastUsedAt: when(g.lastUsedAt) })),
     });
   };
 
@@ -161,6 +162,17 @@ export function dashboardRoutes(router: AppRouter, services: Services): void {
     if (!(await ownerForm(ctx))) return;
     const revoked = await dashboard.revokeWebsite(hatOf(ctx), ctx.params.id!, { clientIp: ctx.ip });
     notify(ctx, 'ok', `${revoked.name} at ${new URL(revoked.origin).host} no longer has access. Its tokens stopped working, and it will have to ask you again.`);
+    seeOther(ctx, '/');
+  });
+
+  // SPEC 12: one click ends an OAuth client's grants with their refresh and access tokens.
+  router.post('/dashboard/oauth/revoke', async (ctx) => {
+    const form = await ownerForm(ctx);
+    if (!form) return;
+    const clientId = form.client ?? '';
+    if (await services.oauth.revoke(hatOf(ctx).name, clientId, ctx.ip)) {
+      notify(ctx, 'ok', `${clientId} no longer has access. Its tokens stopped working, and it will have to ask you again.`);
+    } else notify(ctx, 'info', 'That website had no access; nothing changed.');
     seeOther(ctx, '/');
   });
 

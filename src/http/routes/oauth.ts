@@ -5,6 +5,7 @@ import type { HatRecord } from '../../store/ports.js';
 import type { PageRender } from '../app.js';
 import { isLoggedIn } from '../browser-login.js';
 import type { AppContext } from '../context.js';
+import { errorPage } from '../oidc/errors.js';
 import { INTERACTION_PREFIX, OAUTH_PREFIX, setOwnerLogin } from '../oidc/provider.js';
 import { ProviderCache } from '../oidc/providers.js';
 
@@ -27,12 +28,13 @@ export function oauthProviders(services: Services, render: PageRender): Provider
       oauth: services.oauth,
       keys: services.keys,
       registry: services.registry,
-      async renderError(ctx, out, hat: HatRecord) {
+      async renderError(ctx, out, err, hat: HatRecord) {
+        const shown = errorPage(err as Parameters<typeof errorPage>[0], out);
         ctx.type = 'html';
         ctx.body = await render('error.njk', {
           status: ctx.status,
-          title: errorTitle(out.error),
-          cause: out.error_description ?? out.error,
+          title: shown.title,
+          cause: shown.cause,
           hint: 'The website that sent you here made a request this HAT cannot accept. Nothing was sent back to it.',
           hatAddress: hatAddress(config, hat.name),
         });
@@ -41,19 +43,6 @@ export function oauthProviders(services: Services, render: PageRender): Provider
     },
     { size: config.oidcProviderCache, registryFreshnessMs: config.revisionCheckMs },
   );
-}
-
-function errorTitle(error: string): string {
-  switch (error) {
-    case 'invalid_client':
-      return 'Unknown or refused website';
-    case 'invalid_redirect_uri':
-      return 'Refused return address';
-    case 'invalid_client_metadata':
-      return "The website's description was refused";
-    default:
-      return 'The sign-in request was refused';
-  }
 }
 
 /**
