@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/ports.js';
 import { storeContract } from '../store-contract.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from '../support/server.js';
