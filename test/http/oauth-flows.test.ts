@@ -164,6 +164,8 @@ describe('OAuth 2.1 / OpenID Connect: tokens, refusals and the data API', () => 
     assert.equal((await server.call('bob', '/api/v2.6/applications/diary/setup', { method: 'POST', headers: { 'x-auth-token': owner } })).status, 200);
     assert.equal((await server.call('bob', '/api/v2.6/applications/diary/disable', { method: 'POST', headers: { 'x-auth-token': owner } })).status, 200);
     assert.equal((await oc.fetchProtectedResource(config, tokens.access_token, data('diary/days'), 'GET')).status, 401);
+    // Enabled again, for the tests that follow.
+    assert.equal((await server.call('bob', '/api/v2.6/applications/diary/setup', { method: 'POST', headers: { 'x-auth-token': owner } })).status, 200);
   });
 
   it('refuses a wrong PKCE verifier and a replayed code with invalid_grant', async () => {
