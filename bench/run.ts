@@ -11,7 +11,7 @@
  * stdout going to /dev/null, so the cost of building and writing each line is counted but no
  * terminal is. Variables for experiments:
  *   BENCH_LOG=devnull|file|warn   where the server's request log goes (default devnull)
- *   BENCH_ONLY=validate,bare,login,alongside,data,hardening,rss,oauth   run only these phases
+ *   BENCH_ONLY=validate,bare,login,alongside,data,hardening,metrics,rss,oauth   run only these phases
  *   BENCH_CPU_PROF=<dir>          write a CPU profile of the server to <dir> (node --cpu-prof)
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -189,6 +189,12 @@ try {
     say('\nPasswords and sign-ups (bench/hardening.ts):');
     const { benchHardening } = await import('./hardening.js');
     results.hardening = await benchHardening({ startServer, hatDomain: HAT_DOMAIN, say });
+  }
+
+  if (runs('metrics')) {
+    say('\nValidation with /metrics on vs off (bench/metrics.ts):');
+    const { benchMetrics } = await import('./metrics.js');
+    results.metrics = await benchMetrics(say);
   }
 
   if (runs('rss')) {
