@@ -2,7 +2,6 @@ import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation, Titles }
 import type { ApplicationRecord, GrantRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import { nextSecond, untilSecond } from './clock.js';
-import type { HatDirectory } from './hats.js';
 import { covers, narrow, type DeclaredPermissions } from './permissions.js';
 import type { IssuedToken, Tokens } from './tokens.js';
 import { hostOf } from './redirects.js';
@@ -37,7 +36,7 @@ export class ApplicationRegistry implements DeclaredPermissions {
 
   constructor(
     private readonly store: Store,
-    private readonly options: { freshnessMs: number; forgetTokens?: () => void },
+    private readonly options: { freshnessMs: number },
   ) {}
 
   /** Registers a new application; 409 when the id is taken. A POST never replaces: use `replace`. */
@@ -119,8 +118,8 @@ export class ApplicationRegistry implements DeclaredPermissions {
 
   /**
    * Removes the application and every HAT's grant of it: its tokens stop working on the next
-   * request (the grants' removal bumps those HATs' revisions, and this process's token cache
-   * is dropped as well).
+   * request (the grants' removal bumps those HATs' revisions, and this process forgets what it
+   * remembers of every HAT and token: store/changes.ts).
    */
   async remove(id: string): Promise<{ grantsRemoved: number }> {
     if (!APPLICATION_ID.test(id) || !(await this.store.applications.get(id))) throw notRegistered(id);
@@ -129,7 +128,6 @@ export class ApplicationRegistry implements DeclaredPermissions {
     const grantsRemoved = await this.store.grants.removeForApplication(id);
     if (!(await this.store.applications.remove(id))) throw notRegistered(id);
     this.cache.delete(id);
-    this.options.forgetTokens?.();
     return { grantsRemoved };
   }
 }
@@ -201,7 +199,6 @@ export class HatApplications {
   constructor(
     private readonly store: Store,
     private readonly registry: ApplicationRegistry,
-    private readonly hats: HatDirectory,
     private readonly tokens: Tokens,
     private readonly activity: ActivityLog,
   ) {}
@@ -255,7 +252,6 @@ export class HatApplications {
       lastUsedAt: existing?.lastUsedAt ?? null,
     };
     await this.store.grants.put(grant);
-    this.hats.forget(hat.name);
     await this.logChange(hat, app, 'application_enabled', change, `consented to ${describe(grant.permissions)} (version ${app.version})`);
     return statusOf(app, grant);
   }
@@ -271,7 +267,6 @@ export class HatApplications {
     const now = new Date();
     const grant: GrantRecord = { ...existing, enabled: false, tokensNotBefore: nextSecond(), updatedAt: now };
     await this.store.grants.put(grant);
-    this.hats.forget(hat.name);
     await this.logChange(hat, app, 'application_disabled', change);
     return statusOf(app, grant);
   }

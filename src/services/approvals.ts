@@ -1,7 +1,6 @@
 import { NotFound, Titles } from '../errors.js';
 import type { ApprovalRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
-import type { HatDirectory } from './hats.js';
 import { hostOf } from './redirects.js';
 
 /**
@@ -12,7 +11,6 @@ import { hostOf } from './redirects.js';
 export class Approvals {
   constructor(
     private readonly store: Store,
-    private readonly directory: HatDirectory,
     private readonly activity: ActivityLog,
   ) {}
 
@@ -27,8 +25,6 @@ export class Approvals {
     if (!approval || !(await this.store.approvals.remove(hat, id))) {
       throw new NotFound('This HAT has no such approved service', { title: Titles.approvalNotFound });
     }
-    // The removal bumped the HAT's revision; this process must see it before the next request.
-    this.directory.forget(hat);
     await this.activity.record({
       hat,
       type: 'revocation',

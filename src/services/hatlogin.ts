@@ -3,7 +3,6 @@ import { InvalidInput, Titles } from '../errors.js';
 import type { ApplicationRecord, HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import { nextSecond, untilSecond } from './clock.js';
-import type { HatDirectory } from './hats.js';
 import type { HatApplications } from './applications.js';
 import type { Tokens } from './tokens.js';
 import { permissionsKey } from './permissions.js';
@@ -101,7 +100,6 @@ function parseFallback(raw: unknown, redirect: URL, application: ApplicationReco
 export class HatLogin {
   constructor(
     private readonly store: Store,
-    private readonly directory: HatDirectory,
     private readonly tokens: Tokens,
     private readonly activity: ActivityLog,
     private readonly applications: HatApplications,
@@ -194,7 +192,6 @@ export class HatLogin {
           createdAt: now,
           lastUsedAt: now,
         });
-        this.directory.forget(hat.name);
         await untilSecond(tokensNotBefore);
       }
     }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { announcingHatChanges } from '../store/changes.js';
 import type { SessionStore, Store } from '../store/ports.js';
 import { ActivityLog } from './activity.js';
 import { ApplicationRegistry, HatApplications } from './applications.js';
@@ -72,7 +73,10 @@ export interface Services {
 
 export function createServices(config: Config, storeAdapter: Store, log: Logger): Services {
   const metrics = createMetrics(config.metrics);
-  const store = metrics.enabled ? reportingFailures(storeAdapter, (err) => countStoreError(metrics, err)) : storeAdapter;
+  const reporting = metrics.enabled ? reportingFailures(storeAdapter, (err) => countStoreError(metrics, err)) : storeAdapter;
+  // The one place this process hears of its own writes to a HAT (store/changes.ts): what it
+  // remembers of that HAT is dropped there, not by each service that writes.
+  const { store, changes } = announcingHatChanges(reporting);
   const hats = new HatDirectory(store, config.revisionCheckMs);
   const vault = new KeyVault(config.keyEncryptionSecret);
   const keys = new KeyRing(store, vault, { retireAfterSeconds: keyOverlapSeconds(config) });
@@ -88,16 +92,20 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
   metrics.cacheSize('hats', () => hats.cached);
   metrics.cacheSize('keys', () => keys.cached);
   metrics.cacheSize('tokens', () => auth.cached);
+  changes.onHatChanged((name) => {
+    hats.forget(name);
+    keys.forget(name);
+  });
   // An application leaving the registry changes what tokens on many HATs may do: drop what
   // this process remembers of tokens and of HAT revisions alike.
-  const forgetAll = () => {
+  changes.onEveryHatChanged(() => {
     auth.forgetAll();
     hats.forgetAll();
-  };
-  const registry = new ApplicationRegistry(store, { freshnessMs: config.revisionCheckMs, forgetTokens: forgetAll });
-  const applications = new HatApplications(store, registry, hats, tokens, activity);
+  });
+  const registry = new ApplicationRegistry(store, { freshnessMs: config.revisionCheckMs });
+  const applications = new HatApplications(store, registry, tokens, activity);
   const owners = new Owners(store, hats, hasher, throttle, activity, tokens, passwordRules);
-  const approvals = new Approvals(store, hats, activity);
+  const approvals = new Approvals(store, activity);
   return {
     config,
     log,
@@ -109,10 +117,10 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     tokens,
     auth,
     owners,
-    signup: new Signup(config, store, hasher, vault, hats, passwordRules, new SignupLimits(store, config.signupLimits), workQueue),
+    signup: new Signup(config, store, hasher, vault, passwordRules, new SignupLimits(store, config.signupLimits), workQueue),
     activity,
     locator: new HatLocator(config, hats),
-    hatlogin: new HatLogin(store, hats, tokens, activity, applications),
+    hatlogin: new HatLogin(store, tokens, activity, applications),
     approvals,
     registry,
     applications,
@@ -121,7 +129,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     passwordRules,
     workQueue,
     oauth: new OAuth(store, registry, activity, config.revisionCheckMs),
-    hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
+    hatAdmin: new HatAdministration(store, keys, owners, activity, log),
     metrics,
   };
 }
