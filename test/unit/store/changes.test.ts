@@ -6,35 +6,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HatDirectory } from '../../../src/services/hats.js';
 import { announcingHatChanges, HAT_EFFECTS, type HatEffects } from '../../../src/store/changes.js';
-import type { HatRecord, KeyRecord, Store } from '../../../src/store/ports.js';
+import type { Store } from '../../../src/store/ports.js';
 import { openSqliteStore } from '../../../src/store/sqlite/index.js';
+import { freshName as fresh, hatRecord, keyRecord } from '../../support/fixtures.js';
 
 // A port method without an entry in HAT_EFFECTS does not compile (checked by `npm run typecheck`):
 // @ts-expect-error `add` is missing
 const _unclassified: HatEffects['keys'] = { list: null };
 void _unclassified;
-
-let counter = 0;
-const fresh = (prefix: string) => `${prefix}${process.pid.toString(36)}${(++counter).toString(36)}`;
-
-function hatRecord(name: string): HatRecord {
-  return {
-    name,
-    ownerId: randomUUID(),
-    email: `${name}@example.com`,
-    fullName: 'Ada',
-    passwordHash: 'x',
-    disabled: false,
-    tokensNotBefore: 0,
-    revision: 1,
-    createdAt: new Date(),
-  };
-}
-
-function keyRecord(hat: string): KeyRecord {
-  const kid = fresh('kid');
-  return { kid, hat, publicPem: `pem:${kid}`, privateKeyEnc: `enc:${kid}`, createdAt: new Date() };
-}
 
 /**
  * The store decorator is the one place a process forgets what it remembers of a HAT: each write
