@@ -9,23 +9,30 @@ import type { Services } from '../services/index.js';
 import type { AppContext, AppRouter, AppState } from './context.js';
 import { errorResponder, MethodNotAllowed } from './errors.js';
 import { requestLog } from './logging.js';
-import { hatloginRoutes } from './routes/hatlogin.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminHatRoutes } from './routes/admin-hats.js';
 import { requestMetrics } from './metrics.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { applicationRoutes } from './routes/applications.js';
-import { dashboardRoutes } from './routes/dashboard.js';
 import { oauthInteractionRoutes, oauthMount, oauthProviders } from './routes/oauth.js';
 import type { ProviderCache } from './oidc/providers.js';
 import { dataRoutes } from './routes/data.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
-import { landingRoutes } from './routes/landing.js';
-import { signupRoutes } from './routes/signup.js';
+import { dashboardActivityRoutes } from './routes/pages/dashboard-activity.js';
+import { dashboardHomeRoutes } from './routes/pages/dashboard-home.js';
+import { dashboardLoginRoutes } from './routes/pages/dashboard-login.js';
+import { dashboardPasswordRoutes } from './routes/pages/dashboard-password.js';
+import { dashboardServicesRoutes } from './routes/pages/dashboard-services.js';
+import { hatloginApproveRoutes } from './routes/pages/hatlogin-approve.js';
+import { hatloginLoginRoutes } from './routes/pages/hatlogin-login.js';
+import { landingRoutes } from './routes/pages/landing.js';
+import { signupRoutes } from './routes/signup/api.js';
+import { signupFormRoutes } from './routes/signup/form.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { securityHeaders } from './security.js';
 import { browserSession } from './session.js';
+import { reRenderPages } from './pages/rerender.js';
 import { matchCachingRouter } from './router.js';
 import { tenancy } from './tenancy.js';
 import { crossOriginApi } from './cors.js';
@@ -40,6 +47,7 @@ function clusterRouter(services: Services): AppRouter {
   const router = matchCachingRouter();
   healthRoutes(router, services);
   signupRoutes(router, services);
+  signupFormRoutes(router, services);
   landingRoutes(router, services);
   adminRoutes(router, services);
   adminHatRoutes(router, services);
@@ -53,10 +61,15 @@ function hatRouter(services: Services, oauth: ProviderCache): AppRouter {
   healthRoutes(router, services);
   keyRoutes(router, services);
   tokenRoutes(router, services);
-  hatloginRoutes(router, services);
+  hatloginLoginRoutes(router, services);
+  hatloginApproveRoutes(router, services);
   applicationRoutes(router, services);
   dataRoutes(router, services);
-  dashboardRoutes(router, services);
+  dashboardHomeRoutes(router, services);
+  dashboardLoginRoutes(router, services);
+  dashboardServicesRoutes(router, services);
+  dashboardPasswordRoutes(router, services);
+  dashboardActivityRoutes(router, services);
   oauthInteractionRoutes(router, services, oauth);
   return router;
 }
@@ -112,8 +125,7 @@ export function createApp(services: Services): Koa<AppState> {
     hat: [routers.hat.routes(), allowed(routers.hat)],
   };
 
-  if (services.metrics.enabled) app.use(requestMetrics(services.metrics));
-  app.use(requestLog(log));
+  app.use(requestLog(log, services.metrics.enabled ? requestMetrics(services.metrics) : undefined));
   app.use(securityHeaders(config));
   app.use(pageRenderer(render));
   app.use(errorResponder(log));
@@ -121,6 +133,7 @@ export function createApp(services: Services): Koa<AppState> {
   app.use(tenancy(config, services.hats));
   app.use(crossOriginApi());
   app.use(browserSession(app, config, services.sessions));
+  app.use(reRenderPages);
   app.use(oauthMount(oauth));
   app.use(async (ctx: AppContext, next: Next) => {
     const [routes, methods] = dispatch[ctx.state.tenant.kind];

@@ -4,11 +4,11 @@ import type { Logger } from '../log.js';
 import { announcingHatChanges } from '../store/changes.js';
 import type { SessionStore, Store } from '../store/ports.js';
 import { ActivityLog } from './activity.js';
-import { ApplicationRegistry, HatApplications } from './applications.js';
 import { Authenticator } from './authentication.js';
 import { Approvals } from './approvals.js';
 import { Dashboard } from './dashboard.js';
 import { DataService } from './data.js';
+import { HatApplications } from './hat-applications.js';
 import { HatLogin } from './hatlogin.js';
 import { HatDirectory } from './hats.js';
 import { createMetrics, type HttpMetrics, type Metrics } from '../metrics.js';
@@ -21,6 +21,7 @@ import { OAuth } from './oidc/index.js';
 import { Owners } from './owners.js';
 import { PasswordHasher } from './passwords.js';
 import { Permissions } from './permissions.js';
+import { ApplicationRegistry } from './registry.js';
 import { Signup } from './signup.js';
 import { SignupLimits } from './signup-limits.js';
 import { PasswordRules } from './strength.js';
@@ -88,10 +89,13 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
   const passwordRules = new PasswordRules({ workers: 1, timeoutMs: config.passwordCheckTimeoutMs, maxWaiting: 16 });
   const activity = new ActivityLog(store, metrics);
   const throttle = new LoginThrottle(store);
-  const auth = new Authenticator(store, tokens);
-  metrics.cacheSize('hats', () => hats.cached);
-  metrics.cacheSize('keys', () => keys.cached);
-  metrics.cacheSize('tokens', () => auth.cached);
+  const approvals = new Approvals(store, activity);
+  const registry: ApplicationRegistry = new ApplicationRegistry(store, {
+    freshnessMs: config.revisionCheckMs,
+    removeGrants: (id): Promise<number> => applications.removeGrantsOf(id),
+  });
+  const applications: HatApplications = new HatApplications(store, registry, tokens, activity);
+  const auth = new Authenticator(tokens, { applications, approvals });
   changes.onHatChanged((name) => {
     hats.forget(name);
     keys.forget(name);
@@ -102,10 +106,10 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     auth.forgetAll();
     hats.forgetAll();
   });
-  const registry = new ApplicationRegistry(store, { freshnessMs: config.revisionCheckMs });
-  const applications = new HatApplications(store, registry, tokens, activity);
+  metrics.cacheSize('hats', () => hats.cached);
+  metrics.cacheSize('keys', () => keys.cached);
+  metrics.cacheSize('tokens', () => auth.cached);
   const owners = new Owners(store, hats, hasher, throttle, activity, tokens, passwordRules);
-  const approvals = new Approvals(store, activity);
   return {
     config,
     log,
@@ -120,7 +124,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     signup: new Signup(config, store, hasher, vault, passwordRules, new SignupLimits(store, config.signupLimits), workQueue),
     activity,
     locator: new HatLocator(config, hats),
-    hatlogin: new HatLogin(store, tokens, activity, applications),
+    hatlogin: new HatLogin(registry, store.once, tokens, activity, approvals, applications),
     approvals,
     registry,
     applications,

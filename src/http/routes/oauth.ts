@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js';
 import { errorPage } from '../oidc/errors.js';
 import { INTERACTION_PREFIX, OAUTH_PREFIX, setOwnerLogin } from '../oidc/provider.js';
 import { ProviderCache } from '../oidc/providers.js';
+import { sessionOf } from '../session.js';
 
 export { oauthInteractionRoutes } from './oauth-interaction.js';
 
@@ -54,8 +55,7 @@ export function oauthMount(cache: ProviderCache) {
   return async function toProvider(ctx: AppContext, next: Next): Promise<void> {
     if (ctx.state.tenant.kind !== 'hat' || !isProviderPath(ctx.path)) return next();
     const hat = ctx.state.tenant.hat;
-    const session = ctx.session as { loggedInAt?: number } | null;
-    setOwnerLogin(ctx.req, { loggedInAt: isLoggedIn(ctx) ? (session?.loggedInAt ?? 0) : undefined });
+    setOwnerLogin(ctx.req, { loggedInAt: isLoggedIn(ctx) ? (sessionOf(ctx)?.loggedInAt ?? 0) : undefined });
     const { handle } = await cache.get(hat);
     // The provider answers on the raw response; Koa must not answer a second time.
     ctx.respond = false;

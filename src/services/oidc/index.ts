@@ -1,7 +1,7 @@
 import { NotAuthenticated } from '../../errors.js';
 import type { HatRecord, OidcStore, Store } from '../../store/ports.js';
 import type { ActivityLog } from '../activity.js';
-import type { ApplicationRegistry } from '../applications.js';
+import type { ApplicationRegistry } from '../registry.js';
 import type { Principal } from '../authentication.js';
 import type { TokenClaims } from '../tokens.js';
 import { OAuthClients, permissionsOf } from './clients.js';
