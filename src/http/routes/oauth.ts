@@ -4,13 +4,20 @@ import type { Services } from '../../services/index.js';
 import type { HatRecord } from '../../store/ports.js';
 import type { PageRender } from '../app.js';
 import { isLoggedIn } from '../browser-login.js';
-import type { AppContext } from '../context.js';
+import type { AppContext, AppRouter } from '../context.js';
 import { errorPage } from '../oidc/errors.js';
 import { INTERACTION_PREFIX, OAUTH_PREFIX, setOwnerLogin } from '../oidc/provider.js';
 import { ProviderCache } from '../oidc/providers.js';
 import { sessionOf } from '../session.js';
 
-export { oauthInteractionRoutes } from './oauth-interaction.js';
+import { oauthConsentRoutes } from './pages/oauth-consent.js';
+import { oauthLoginRoutes } from './pages/oauth-login.js';
+
+/** Our login and consent pages as oidc-provider's interactions (SPEC 12): same look, CSRF, throttle, log. */
+export function oauthInteractionRoutes(router: AppRouter, services: Services, cache: ProviderCache): void {
+  oauthLoginRoutes(router, services, cache);
+  oauthConsentRoutes(router, services, cache);
+}
 
 const DISCOVERY = new Set(['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']);
 

@@ -1,0 +1,140 @@
+import type { ClientInstance, InteractionDetails, Provider } from 'oidc-provider';
+import { InvalidInput, NotAuthenticated, Titles } from '../errors.js';
+import type { Services } from '../services/index.js';
+import { displayHost } from '../services/redirects.js';
+import { isLoggedIn } from './browser-login.js';
+import { hatOf, seeOther, type AppContext } from './context.js';
+import type { ProviderCache } from './oidc/providers.js';
+import { offerConsent } from './pages/consent.js';
+import { renderPage } from './pages/render.js';
+import type { FormProblem, Page } from './pages/rerender.js';
+import { allowFormTarget } from './security.js';
+import { sessionOf } from './session.js';
+
+/** What the OAuth interaction pages share (SPEC 12): the interaction, its client as shown, its pages. */
+
+const WRONG_PASSWORD = 'That password is not right. Please try again.';
+
+/** What each scope means to the owner, in the order the page lists them. */
+function describeScope(scope: string, hat: string): string | null {
+  switch (scope) {
+    case 'openid':
+      return `That you own ${hat}`;
+    case 'profile':
+      return 'Your name and your HAT name';
+    case 'email':
+      return 'Your email address';
+    case 'offline_access':
+      return 'Keep this access while you are away (until you revoke it)';
+  }
+  const m = /^data:([0-9a-z-]+):(read|write)$/.exec(scope);
+  if (m) return m[2] === 'write' ? `Read and change your "${m[1]}" data` : `Read your "${m[1]}" data`;
+  return null;
+}
+
+export interface ClientView {
+  id: string;
+  name: string;
+  /** An unregistered website: its host leads, its name is its own claim. */
+  selfDescribed: boolean;
+  host: string;
+  display: ReturnType<typeof displayHost>;
+  origin: string;
+  redirect: string;
+}
+
+function clientView(client: ClientInstance, details: InteractionDetails): ClientView {
+  const redirect = String(details.params.redirect_uri ?? client.redirectUris[0] ?? '');
+  const selfDescribed = client.clientIdMetadataDocument === true;
+  const url = new URL(selfDescribed ? client.clientId : redirect);
+  return {
+    id: client.clientId,
+    name: client.clientName ?? url.host,
+    selfDescribed,
+    host: url.host,
+    display: displayHost(url),
+    origin: new URL(redirect).origin,
+    redirect,
+  };
+}
+
+/** The interaction a page or form is about, from the HAT's provider; 400 when it expired or is another browser's. */
+export async function loadInteraction(
+  ctx: AppContext,
+  cache: ProviderCache,
+): Promise<{ provider: Provider; details: InteractionDetails; client: ClientView }> {
+  const { provider } = await cache.get(hatOf(ctx));
+  let details: InteractionDetails;
+  try {
+    details = await provider.interactionDetails(ctx.req, ctx.res);
+  } catch {
+    throw new InvalidInput('This sign-in page has expired or was already used; go back to the website and start again', { field: 'interaction', title: Titles.approvalExpired });
+  }
+  if (details.uid !== ctx.params.uid) throw new InvalidInput('This sign-in page does not belong to this browser', { field: 'interaction', title: Titles.approvalExpired });
+  const client = await provider.Client.find(String(details.params.client_id));
+  if (!client) throw new InvalidInput('The website of this sign-in is no longer known', { field: 'client_id', title: Titles.badRequest });
+  const view = clientView(client, details);
+  // The form's answer ends in a redirect to the website: CSP form-action must allow it.
+  allowFormTarget(ctx, view.origin);
+  return { provider, details, client: view };
+}
+
+/** Hands the owner's answer to the provider and follows it. */
+export async function finishInteraction(ctx: AppContext, provider: Provider, result: Record<string, unknown>, merge = false) {
+  const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+  seeOther(ctx, to);
+}
+
+/** The scopes asked for, as the consent page lists and offers them. */
+export function shownScopes(details: InteractionDetails): string {
+  return String(details.params.scope ?? '').split(' ').filter(Boolean).sort().join(' ');
+}
+
+/**
+ * Our login or consent page for this interaction; after a failed login, says why. The consent
+ * page offers exactly the scopes it lists (pages/consent.ts), for the answer to claim.
+ */
+export function interactionPage(view: 'oauth-login' | 'oauth-consent', details: InteractionDetails, client: ClientView): Page {
+  return async (ctx: AppContext, problem?: FormProblem) => {
+    const tenant = ctx.state.tenant;
+    const hat = tenant.kind === 'hat' ? tenant.address : '';
+    const scopes = shownScopes(details);
+    if (view === 'oauth-consent') offerConsent(ctx, { [client.id]: scopes }, { id: consentOffer(details) });
+    await renderPage(ctx, view, {
+      client,
+      uid: details.uid,
+      shown: scopes,
+      scopes: scopes.split(' ').map((s) => describeScope(s, hat)).filter(Boolean),
+      ...(problem?.retryMinutes ? { throttled: true, retryMinutes: problem.retryMinutes } : {}),
+      ...(problem?.cause instanceof NotAuthenticated ? { error: WRONG_PASSWORD } : {}),
+      ...(problem && !problem.cause ? { notice: { kind: 'info', text: problem.alert } } : {}),
+    });
+  };
+}
+
+/** The consent offer of one interaction: shown again, it replaces the earlier one. */
+export function consentOffer(details: InteractionDetails): string {
+  return `oauth:${details.uid}`;
+}
+
+/** Logged in on this browser recently enough for what the website asked (prompt=login, max_age). */
+export function loginStands(ctx: AppContext, details: InteractionDetails): number | null {
+  if (!isLoggedIn(ctx) || details.prompt.reasons.includes('login_prompt')) return null;
+  const at = sessionOf(ctx)?.loggedInAt ?? 0;
+  const maxAge = details.params.max_age === undefined ? undefined : Number(details.params.max_age);
+  if (maxAge !== undefined && Date.now() - at > maxAge * 1000) return null;
+  return Math.floor(at / 1000);
+}
+
+/** Consents and denials go to the activity log with the website as the page showed it. */
+export function logDecision(ctx: AppContext, services: Services, client: ClientView, type: 'approval' | 'denial', detail?: string) {
+  return services.activity.record({
+    hat: hatOf(ctx).name,
+    type,
+    via: 'oauth',
+    service: client.selfDescribed ? client.host : client.id,
+    redirectHost: new URL(client.redirect).host,
+    clientIp: ctx.ip,
+    ...(detail ? { detail } : {}),
+  });
+}
