@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { admin, appToken, enableApp } from './support/apps.js';
 import { registrationFor } from './support/fixtures.js';
+import { notablesManifest } from './support/manifests.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +62,20 @@ describe('npm run apps: the registry from the command line (SPEC 9)', () => {
     const printed = JSON.parse(r.stdout);
     assert.equal(printed.id, 'diary');
     assert.deepEqual(printed.permissions, [{ namespace: 'diary', access: 'write' }]);
+  });
+
+  it('adds a HAT manifest as it stands and shows it back, unused fields kept; a bad one names the field', async () => {
+    const added = await apps('add', file('notables.json', notablesManifest()));
+    assert.equal(added.code, 0, added.stderr);
+    const shown = await apps('show', 'notables');
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.deepEqual(JSON.parse(shown.stdout).manifest, notablesManifest());
+    const bad = notablesManifest({ id: 'broken' });
+    bad.setup.validRedirectUris = ['http://evil.example.com/cb'];
+    const refused = await apps('add', file('broken.json', bad));
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /setup\.validRedirectUris\[0\] must use https/);
+    assert.equal((await apps('remove', 'notables')).code, 0);
   });
 
   it('is the same registry the server serves', async () => {
