@@ -28,17 +28,20 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The whole response, or an error when it ended before its end (a cut connection). */
+function readAll(res: http.IncomingMessage, resolve: (r: { status: number; text: string }) => void, reject: (err: Error) => void): void {
+  let text = '';
+  res.setEncoding('utf8');
+  res.on('data', (c: string) => (text += c));
+  res.on('end', () => (res.complete ? resolve({ status: res.statusCode ?? 0, text }) : reject(new Error('truncated response'))));
+  res.on('error', reject);
+}
+
 function send(port: number, host: string, p: string, options: { method?: string; headers?: Record<string, string>; body?: string; agent?: http.Agent | false }) {
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = http.request(
       { host: '127.0.0.1', port, path: p, method: options.method ?? 'GET', headers: { host, ...options.headers }, setHost: false, agent: options.agent ?? false },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => (res.complete ? resolve({ status: res.statusCode ?? 0, text }) : reject(new Error('truncated response'))));
-        res.on('error', reject);
-      },
+      (res) => readAll(res, resolve, reject),
     );
     req.on('error', reject);
     req.end(options.body);
@@ -62,13 +65,7 @@ function slowPost(port: number, host: string, p: string, token: string, release:
         setHost: false,
         agent: false,
       },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => (res.complete ? resolve({ status: res.statusCode ?? 0, text }) : reject(new Error('truncated response'))));
-        res.on('error', reject);
-      },
+      (res) => readAll(res, resolve, reject),
     );
     req.on('error', reject);
     req.write(body.subarray(0, 10));
