@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
 import type { Next } from 'koa';
 import session from 'koa-session';
@@ -108,22 +108,71 @@ export function browserSession(app: Koa<any, any>, config: Config, sessions: Ses
 
 const csrf = new Csrf();
 
-/** A fresh CSRF token for this page's forms; the secret lives in the server-side session. */
+/** The double-submit cookie of anonymous forms (issue 11, finding 5). */
+export const CSRF_COOKIE = 'hat_csrf';
+/** Tokens of anonymous forms start with this; session-bound tokens never do. */
+const STATELESS = 's1.';
+const NONCE = /^[A-Za-z0-9_-]{24}$/;
+
+/**
+ * Anonymous forms (the login pages, the sign-up form) get a stateless CSRF token: a signed
+ * double-submit. The browser holds a random nonce in an HttpOnly cookie; the form holds an HMAC
+ * of that nonce bound to the tenant (the HAT, or the cluster). So a cookieless GET of a login
+ * page stores nothing (1,000 GETs used to store 1,000 session rows): a session is stored only
+ * once someone logs in (or a page needs one), and its forms then get session-bound tokens.
+ */
+const statelessKeys = new Map<string, Buffer>();
+
+function statelessKey(ctx: AppContext): Buffer {
+  const secret = (ctx.app.keys as unknown as string[] | undefined)?.[0] ?? '';
+  let key = statelessKeys.get(secret);
+  if (!key) statelessKeys.set(secret, (key = Buffer.from(hkdfSync('sha256', secret, 'hat-login', 'csrf-double-submit', 32))));
+  return key;
+}
+
+function statelessToken(ctx: AppContext, nonce: string): string {
+  return STATELESS + createHmac('sha256', statelessKey(ctx)).update(`${tenantKey(ctx)}|${nonce}`).digest('base64url');
+}
+
+function csrfNonce(ctx: AppContext): string | undefined {
+  const value = ctx.cookies.get(CSRF_COOKIE, { signed: false });
+  return value && NONCE.test(value) ? value : undefined;
+}
+
+/** A CSRF token for this page's forms: session-bound once there is a session to bind it to. */
 export function csrfToken(ctx: AppContext): string {
   const s = pageSession(ctx);
-  s.csrfSecret ??= csrf.secretSync();
-  const token = csrf.create(s.csrfSecret);
+  let token: string;
+  if (s.csrfSecret !== undefined || s.owner === true) {
+    s.csrfSecret ??= csrf.secretSync();
+    token = csrf.create(s.csrfSecret);
+  } else {
+    let nonce = csrfNonce(ctx);
+    if (!nonce) {
+      nonce = randomBytes(18).toString('base64url');
+      ctx.cookies.set(CSRF_COOKIE, nonce, { httpOnly: true, sameSite: 'lax', signed: false, overwrite: true, secure: ctx.cookies.secure });
+    }
+    token = statelessToken(ctx, nonce);
+  }
   ctx.state.csrfToken = token;
   return token;
 }
 
-/** Throws CsrfRejected unless `submitted` was made for this session. */
+/** Throws CsrfRejected unless `submitted` was made for this session, or for this anonymous browser. */
 export function checkCsrf(ctx: AppContext, submitted: string | undefined): void {
+  if (submitted?.startsWith(STATELESS)) {
+    // Made before a login: it is worth nothing to a logged-in session's forms.
+    const nonce = csrfNonce(ctx);
+    const expected = nonce && sessionOf(ctx)?.owner !== true ? Buffer.from(statelessToken(ctx, nonce)) : null;
+    const given = Buffer.from(submitted);
+    if (!expected || expected.length !== given.length || !timingSafeEqual(expected, given)) throw new CsrfRejected();
+    return;
+  }
   const secret = sessionOf(ctx)?.csrfSecret;
   if (typeof secret !== 'string' || !submitted || !csrf.verify(secret, submitted)) throw new CsrfRejected();
 }
 
-/** True when the session holds a CSRF secret, i.e. it did not expire since the form was shown. */
+/** True when a form can still be checked: the session holds a CSRF secret, or the browser its nonce. */
 export function sessionIsLive(ctx: AppContext): boolean {
-  return typeof sessionOf(ctx)?.csrfSecret === 'string';
+  return typeof sessionOf(ctx)?.csrfSecret === 'string' || csrfNonce(ctx) !== undefined;
 }
