@@ -88,15 +88,22 @@ describe('Every form of the flow needs its CSRF token (SPEC 6.4)', () => {
 
 describe('The session cookie (SPEC 6.7)', () => {
   it('is HttpOnly, SameSite=Lax, host-only, not Secure over http, and holds only an identifier', async () => {
-    const page = await server.call('alice', flowPath('App', REDIRECT));
-    const cookie = setCookie(page, SESSION_COOKIE);
-    assert.ok(cookie, 'the login page starts a session for its CSRF secret');
+    // SPEC 7 / issue 11 (finding 5): the login page stores no session; its form is protected by a
+    // stateless double-submit cookie, and the session cookie is set at login.
+    const browser = new FormClient(server, 'alice');
+    const page = await browser.get(flowPath('App', REDIRECT));
+    assert.ok(!setCookie(page, SESSION_COOKIE), 'the login page starts no session');
+    for (const line of page.headers['set-cookie'] ?? []) assert.match(line.toLowerCase(), /httponly/);
+    const login = await browser.post('/hatlogin/login', { name: 'App', redirect: REDIRECT, password: STRONG_PASSWORD });
+    assert.equal(login.status, 303);
+    const cookie = setCookie(login, SESSION_COOKIE);
+    assert.ok(cookie, 'the login starts the session');
     assert.ok(cookie.attributes.includes('httponly'));
     assert.ok(cookie.attributes.includes('samesite=lax'));
     assert.ok(!cookie.attributes.includes('secure'));
     assert.ok(!cookie.attributes.some((a) => a.startsWith('domain=')), 'host-only: never shared with other HATs');
     assert.match(cookie.value, /^[A-Za-z0-9_-]{43}$/, 'a random identifier, not session data');
-    for (const line of page.headers['set-cookie'] ?? []) assert.match(line.toLowerCase(), /httponly/);
+    for (const line of login.headers['set-cookie'] ?? []) assert.match(line.toLowerCase(), /httponly/);
   });
 
   it('is Secure when the cluster is served over https behind a trusted proxy', async () => {
@@ -120,15 +127,19 @@ describe('The session cookie (SPEC 6.7)', () => {
   });
 
   it('is renewed at login: the identifier from before the login is not logged in', async () => {
+    // The login page stores no session now, so a session that exists before a login is one from an
+    // earlier login in the same browser: logging in again must replace it, not reuse it.
     const browser = new FormClient(server, 'carol');
-    const page = await browser.get(flowPath('App', REDIRECT));
-    const before = setCookie(page, SESSION_COOKIE)!.value;
+    await logInThroughPage(browser, 'App', REDIRECT);
+    const page = await browser.get(flowPath('App', 'https://fresh.example.com/'));
+    assert.match(page.text, /id="approve-title"/);
+    const before = /hat_session=([^;]+)/.exec(browser.cookieHeader)![1];
+    const sig = /hat_session\.sig=([^;]+)/.exec(browser.cookieHeader)![1];
     const login = await browser.post('/hatlogin/login', { name: 'App', redirect: REDIRECT, password: STRONG_PASSWORD });
     assert.equal(login.status, 303);
     const after = setCookie(login, SESSION_COOKIE);
     assert.ok(after && after.value !== '' && after.value !== before, 'a new identifier is set at login');
 
-    const sig = setCookie(page, `${SESSION_COOKIE}.sig`)!.value;
     const reply = await server.call('carol', flowPath('App', REDIRECT), {
       headers: { cookie: `${SESSION_COOKIE}=${before}; ${SESSION_COOKIE}.sig=${sig}` },
     });
