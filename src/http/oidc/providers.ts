@@ -5,6 +5,7 @@ import type { ApplicationRegistry } from '../../services/registry.js';
 import type { KeyRing } from '../../services/keys.js';
 import { dataScopes } from '../../services/oidc/clients.js';
 import type { HatRecord } from '../../store/ports.js';
+import { Lru } from '../../lru.js';
 import { buildProvider, type ProviderDeps } from './provider.js';
 
 interface Entry {
@@ -26,13 +27,15 @@ export interface ProviderCacheOptions {
  * Made again when the HAT's keys change (rotation) or when the registry's data scopes change.
  */
 export class ProviderCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: Lru<string, Entry>;
   private scopes: { value: Promise<string[]>; at: number } | undefined;
 
   constructor(
     private readonly deps: ProviderDeps & { keys: KeyRing; registry: ApplicationRegistry; log: Logger },
     private readonly options: ProviderCacheOptions,
-  ) {}
+  ) {
+    this.entries = new Lru(options.size);
+  }
 
   get size(): number {
     return this.entries.size;
@@ -42,18 +45,12 @@ export class ProviderCache {
     const [keySet, scopes] = await Promise.all([this.deps.keys.keySetId(hat.name, hat.revision), this.dataScopes()]);
     const fingerprint = `${keySet}|${scopes.join(' ')}`;
     const found = this.entries.get(hat.name);
-    if (found && found.fingerprint === fingerprint) {
-      this.entries.delete(hat.name);
-      this.entries.set(hat.name, found);
-      return found;
-    }
+    if (found && found.fingerprint === fingerprint) return found;
     const { keys } = await this.deps.keys.privateJwks(hat.name, hat.revision);
     const provider = buildProvider(hat, keys, scopes, this.deps);
     provider.on('server_error', (_ctx: unknown, err: unknown) => this.deps.log.error({ err, hat: hat.name }, 'oauth provider error'));
     const entry = { provider, handle: provider.callback(), fingerprint };
-    this.entries.delete(hat.name);
     this.entries.set(hat.name, entry);
-    while (this.entries.size > this.options.size) this.entries.delete(this.entries.keys().next().value as string);
     return entry;
   }
 

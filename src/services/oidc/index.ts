@@ -6,6 +6,7 @@ import type { Principal } from '../authentication.js';
 import type { TokenClaims } from '../tokens.js';
 import { OAuthClients, permissionsOf } from './clients.js';
 import { verifyDpopProof } from './dpop.js';
+import { Lru } from '../../lru.js';
 
 export { OAuthClients } from './clients.js';
 
@@ -69,11 +70,16 @@ export function looksOpaque(token: string): boolean {
 export class OAuth {
   readonly clients: OAuthClients;
   private readonly store: OidcStore;
-  private readonly touched = new Map<string, number>();
-  private readonly refusalsLogged = new Map<string, number>();
+  private readonly touched = new Lru<string, number>(50_000);
+  private readonly refusalsLogged = new Lru<string, number>(10_000);
 
-  private readonly checked = new Map<string, CheckedToken>();
-  private readonly generations = new Map<string, number>();
+  private readonly checked = new Lru<string, CheckedToken>(MAX_CHECKED);
+  /**
+   * A HAT's generation is a value of one counter that only grows, so a HAT pushed out of this
+   * bounded map (read as 0) never matches a token checked after one of its `forget`s.
+   */
+  private readonly generations = new Lru<string, number>(100_000);
+  private lastGeneration = 0;
 
   constructor(
     root: Store,
@@ -122,7 +128,6 @@ export class OAuth {
       const generation = this.generationOf(hat.name);
       const looked = await this.lookUp(hat, presented.token);
       state = { ...looked, hat: hat.name, revision: hat.revision, generation, until: Math.min(looked.principal.claims.exp * 1000, now + this.freshnessMs) };
-      if (this.checked.size >= MAX_CHECKED) this.checked.delete(this.checked.keys().next().value as string);
       this.checked.set(presented.token, state);
     }
     if (state.jkt) {
@@ -137,12 +142,11 @@ export class OAuth {
 
   /** Forgets what this process remembers of the HAT's OAuth tokens (something of them was removed). */
   forget(hat: string): void {
-    this.generations.set(hat, this.generationOf(hat) + 1);
-    if (this.generations.size > 100_000) this.generations.clear();
+    this.generations.set(hat, ++this.lastGeneration);
   }
 
   private generationOf(hat: string): number {
-    return this.generations.get(hat) ?? 0;
+    return this.generations.peek(hat) ?? 0;
   }
 
   private async lookUp(hat: HatRecord, value: string): Promise<{ principal: Principal; jkt?: string; grantId: string }> {
@@ -196,7 +200,6 @@ export class OAuth {
     const now = Date.now();
     if (now - (this.touched.get(key) ?? 0) < TOUCH_INTERVAL_MS) return;
     this.touched.set(key, now);
-    if (this.touched.size > 50_000) this.touched.delete(this.touched.keys().next().value as string);
     this.store.touchGrant(hat, grantId, new Date(now)).catch(() => this.touched.delete(key));
   }
 
@@ -206,7 +209,6 @@ export class OAuth {
     const now = Date.now();
     if (now - (this.refusalsLogged.get(key) ?? 0) < REFUSAL_LOG_INTERVAL_MS) return;
     this.refusalsLogged.set(key, now);
-    if (this.refusalsLogged.size > 10_000) this.refusalsLogged.delete(this.refusalsLogged.keys().next().value as string);
     this.activity.record({ hat, type: 'token_refused', via: 'oauth', clientIp, detail }).catch(() => undefined);
   }
 
