@@ -26,6 +26,10 @@ export interface Config {
   readonly sessionTtlMs: number;
   /** How long another process's changes may stay unseen (multi-process MongoDB set-ups). */
   readonly revisionCheckMs: number;
+  /** Where mail goes (SPEC 13): an SMTP URL, or undefined to write it to DATA_DIR/outbox/. */
+  readonly smtpUrl: string | undefined;
+  /** The From of every mail. */
+  readonly mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordHash: { log2N: int(env, 'SCRYPT_LOG2N', 15, 10), r: int(env, 'SCRYPT_R', 8, 1), p: int(env, 'SCRYPT_P', 1, 1) },
     sessionTtlMs: int(env, 'SESSION_TTL_SECONDS', 12 * 3600, 60) * 1000,
     revisionCheckMs: int(env, 'REVISION_CHECK_MS', 1000, 0),
+    ...mailConfig(env, hatDomain),
   };
 }
 
@@ -134,6 +139,12 @@ function logLevel(env: NodeJS.ProcessEnv): string {
   const level = (env.LOG_LEVEL || 'info').toLowerCase();
   if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   return level;
+}
+
+function mailConfig(env: NodeJS.ProcessEnv, hatDomain: string) {
+  const smtpUrl = env.SMTP_URL || undefined;
+  if (smtpUrl && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL');
+  return { smtpUrl, mailFrom: env.MAIL_FROM || `HAT Login <no-reply@${hatDomain}>` };
 }
 
 function secretsConfig(s: Record<SecretName, string>) {

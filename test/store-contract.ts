@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UniqueViolation } from '../src/errors.js';
+import { resetsContract } from './store-contract-resets.js';
 import type {
   ActivityEntry,
   ApplicationRecord,
@@ -834,6 +835,8 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
         assert.equal((await counter.hit(key)).consumed, 1);
       });
     });
+
+    resetsContract(store, newHat);
 
     describe('ping', () => {
       it('resolves while the datastore answers', async () => {

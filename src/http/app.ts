@@ -19,6 +19,8 @@ import { keyRoutes } from './routes/keys.js';
 import { landingRoutes } from './routes/landing.js';
 import { signupRoutes } from './routes/signup.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { devOutboxRoutes, recoveryRoutes } from './routes/recovery.js';
+import { dashboardEmailRoutes } from './routes/dashboard-email.js';
 import { securityHeaders } from './security.js';
 import { browserSession } from './session.js';
 import { matchCachingRouter } from './router.js';
@@ -36,6 +38,8 @@ function clusterRouter(services: Services): AppRouter {
   signupRoutes(router, services);
   landingRoutes(router, services);
   adminRoutes(router, services);
+  recoveryRoutes(router, services);
+  devOutboxRoutes(router, services);
   return router;
 }
 
@@ -49,6 +53,8 @@ function hatRouter(services: Services): AppRouter {
   applicationRoutes(router, services);
   dataRoutes(router, services);
   dashboardRoutes(router, services);
+  recoveryRoutes(router, services);
+  dashboardEmailRoutes(router, services);
   return router;
 }
 

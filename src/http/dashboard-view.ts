@@ -73,6 +73,10 @@ const WHAT: Record<string, string> = {
   application_enabled: 'Enabled application',
   application_disabled: 'Disabled application',
   password_changed: 'Changed the password',
+  password_reset_requested: 'Password reset link sent by mail',
+  password_reset: 'Set a new password through a reset link',
+  email_change_requested: 'Asked to change the email address',
+  email_confirmed: 'Confirmed the email address',
   logout: 'Logged out',
 };
 

@@ -70,6 +70,8 @@ export async function startServer(config: Config, options: { store?: Store; log?
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Mail still leaving writes to the store (its link, the activity log) before it closes.
+      await services.links.settled();
       await store.close();
     },
   };

@@ -6,20 +6,15 @@ import type { HatDirectory } from './hats.js';
 import type { HatApplications } from './applications.js';
 import type { Tokens } from './tokens.js';
 import { permissionsKey } from './permissions.js';
-import { isLoopbackHost, redirectProblem } from './redirects.js';
+import { redirectProblem } from './redirects.js';
+
+import { displayHost, type DisplayHost } from './display-host.js';
+
+export { displayHost, type DisplayHost };
 
 /** SPEC 6.1 limits. */
 export const MAX_NAME_LENGTH = 100;
 
-/** The host a person will be sent to, split so that a page can make its registrable domain prominent. */
-export interface DisplayHost {
-  /** `login.` in `login.example.com`; empty when the whole host is shown as one. */
-  prefix: string;
-  /** `example.com`; the whole host name for IP addresses and *.localhost. */
-  domain: string;
-  /** `:8443` when the redirect names a port, else empty. */
-  port: string;
-}
 
 /** A service's `/hatlogin` request once its `name` and `redirect` passed SPEC 6.1-6.2. */
 export interface ServiceRequest {
@@ -68,33 +63,6 @@ export function parseRedirect(raw: unknown): URL {
   const problem = redirectProblem(raw);
   if (problem) refuse(`The redirect URL ${problem}`, 'redirect');
   return new URL(raw);
-}
-
-/**
- * Common public suffixes of two labels. Deliberately short: a full Public Suffix List is a
- * dependency to keep fresh, and "the last two labels, or three after one of these" shows the
- * part of the host that a person should check for every site they are likely to meet.
- */
-const MULTI_PART_SUFFIXES = new Set([
-  'co.uk', 'org.uk', 'ac.uk', 'gov.uk', 'me.uk', 'ltd.uk', 'plc.uk', 'net.uk',
-  'com.au', 'net.au', 'org.au', 'edu.au', 'gov.au',
-  'co.nz', 'org.nz', 'co.jp', 'ne.jp', 'or.jp', 'co.kr', 'co.in', 'co.za', 'co.il',
-  'com.br', 'com.cn', 'com.mx', 'com.tr', 'com.sg', 'com.hk', 'com.tw', 'com.ar',
-  'github.io', 'gitlab.io', 'herokuapp.com', 'netlify.app', 'vercel.app', 'pages.dev', 'appspot.com',
-]);
-
-/** Splits a host name into a prefix and its registrable domain, for display only. */
-export function displayHost(url: URL): DisplayHost {
-  const hostname = url.hostname;
-  const port = url.port ? `:${url.port}` : '';
-  const isIp = hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
-  if (isIp || isLoopbackHost(hostname)) return { prefix: '', domain: hostname, port };
-  const labels = hostname.split('.');
-  const lastTwo = labels.slice(-2).join('.');
-  const keep = labels.length >= 3 && MULTI_PART_SUFFIXES.has(lastTwo) ? 3 : 2;
-  const domain = labels.slice(-keep).join('.');
-  const prefix = labels.length > keep ? labels.slice(0, -keep).join('.') + '.' : '';
-  return { prefix, domain, port };
 }
 
 /** The query's `name=value` pieces without the ones named `names`, as they were written. */

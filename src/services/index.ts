@@ -17,6 +17,10 @@ import { Permissions } from './permissions.js';
 import { Signup } from './signup.js';
 import { LoginThrottle } from './throttle.js';
 import { Tokens } from './tokens.js';
+import { Emails } from './emails.js';
+import { LinkMailer } from './links.js';
+import { createMailer, type Mailer } from './mail.js';
+import { Recovery } from './recovery.js';
 
 /** The domain, wired once per process. Routes receive this and nothing of the store. */
 export interface Services {
@@ -49,6 +53,14 @@ export interface Services {
   data: DataService;
   /** The owner's dashboard (SPEC 7). */
   dashboard: Dashboard;
+  /** Where mail goes: SMTP_URL, or DATA_DIR/outbox/ (SPEC 13). */
+  mailer: Mailer;
+  /** One-time links sent by mail; `settled()` waits for mail still being sent. */
+  links: LinkMailer;
+  /** "Forgot password?" (SPEC 13). */
+  recovery: Recovery;
+  /** The owner's email address: confirmation and change (SPEC 13). */
+  emails: Emails;
 }
 
 export function createServices(config: Config, store: Store, log: Logger): Services {
@@ -70,6 +82,9 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
   const applications = new HatApplications(store, registry, hats, tokens, activity);
   const owners = new Owners(store, hats, hasher, throttle, activity, tokens);
   const approvals = new Approvals(store, hats, activity);
+  const mailer = createMailer(config);
+  const links = new LinkMailer(config, store, mailer, log);
+  const emails = new Emails(store, hats, owners, links, activity);
   return {
     config,
     log,
@@ -81,7 +96,7 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     tokens,
     auth,
     owners,
-    signup: new Signup(config, store, hasher, vault, hats),
+    signup: new Signup(config, store, hasher, vault, hats, (hat) => emails.confirmNewHat(hat)),
     activity,
     locator: new HatLocator(config, hats),
     hatlogin: new HatLogin(store, hats, tokens, activity, applications),
@@ -90,5 +105,9 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     applications,
     data: new DataService(store, new Permissions(registry), (hat, id) => applications.noteUse(hat, id)),
     dashboard: new Dashboard(approvals, applications, activity, owners),
+    mailer,
+    links,
+    recovery: new Recovery(store, hats, owners, links, activity),
+    emails,
   };
 }

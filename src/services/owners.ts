@@ -11,7 +11,7 @@ import type { IssuedToken, Tokens } from './tokens.js';
 /** Where a login attempt came from, for the throttle and the activity log. */
 export interface Attempt {
   clientIp: string;
-  via: 'api' | 'hatlogin' | 'dashboard';
+  via: 'api' | 'hatlogin' | 'dashboard' | 'recovery';
   service?: string;
   redirectHost?: string;
 }
@@ -67,29 +67,52 @@ export class Owners {
    */
   async changePassword(hat: HatRecord, oldPassword: string, newPassword: string, attempt: Attempt): Promise<IssuedToken> {
     if (!oldPassword) throw new NotAllowed('Old password missing', 'Invalid password');
+    await this.checkPassword(hat, oldPassword, attempt, 'password change');
+    const problem = passwordProblem(newPassword, [hat.name, hat.email, hat.fullName]);
+    if (problem) throw new InvalidInput(`newPassword ${problem}`, 'newPassword', 'Invalid password');
+    const notBefore = await this.replacePassword(hat, newPassword, attempt, 'password_changed');
+    await sleep(Math.max(0, notBefore * 1000 - Date.now()));
+    const updated = await this.directory.find(hat.name);
+    if (!updated) throw new NotAuthenticated('The HAT no longer exists');
+    return this.tokens.owner(updated, notBefore);
+  }
+
+  /**
+   * Checks the owner's password before a change that needs it (`what`: the password, the email),
+   * counted by the login throttle; a wrong one is logged as a failed attempt and is NotAllowed.
+   */
+  async checkPassword(hat: HatRecord, password: string, attempt: Attempt, what: string): Promise<void> {
     await this.throttle.begin(hat.name, attempt.clientIp);
     // Like login: an over-long password is wrong, never cut down to a prefix that might match.
-    const oldOk =
-      oldPassword.length <= MAX_PASSWORD_LENGTH
-        ? await this.hasher.verify(oldPassword, hat.passwordHash)
-        : await this.hasher.verifyNothing(oldPassword.slice(0, MAX_PASSWORD_LENGTH));
-    if (!oldOk) {
-      await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt), detail: 'password change' });
+    const ok =
+      password.length <= MAX_PASSWORD_LENGTH
+        ? await this.hasher.verify(password, hat.passwordHash)
+        : await this.hasher.verifyNothing(password.slice(0, MAX_PASSWORD_LENGTH));
+    if (!ok) {
+      await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt), detail: what });
       throw new NotAllowed('Old password invalid', 'Invalid password');
     }
     await this.throttle.succeeded(hat.name, attempt.clientIp);
-    const problem = passwordProblem(newPassword, [hat.name, hat.email, hat.fullName]);
-    if (problem) throw new InvalidInput(`newPassword ${problem}`, 'newPassword', 'Invalid password');
+  }
+
+  /**
+   * Sets a new password (its strength already checked) and ends what the old one started:
+   * every browser session, and every owner token issued before the returned second. Shared by
+   * the dashboard's change and a reset link from a recovery mail (SPEC 13).
+   */
+  async replacePassword(
+    hat: HatRecord,
+    newPassword: string,
+    attempt: Attempt,
+    type: 'password_changed' | 'password_reset',
+  ): Promise<number> {
     const hash = await this.hasher.hash(newPassword);
     const notBefore = Math.floor(Date.now() / 1000) + 1;
     await this.store.hats.setPassword(hat.name, hash, notBefore);
     await this.store.sessions.destroyForHat(hat.name);
     this.directory.forget(hat.name);
-    await this.activity.record({ hat: hat.name, type: 'password_changed', ...attemptFields(attempt) });
-    await sleep(Math.max(0, notBefore * 1000 - Date.now()));
-    const updated = await this.directory.find(hat.name);
-    if (!updated) throw new NotAuthenticated('The HAT no longer exists');
-    return this.tokens.owner(updated, notBefore);
+    await this.activity.record({ hat: hat.name, type, ...attemptFields(attempt) });
+    return notBefore;
   }
 
   /**

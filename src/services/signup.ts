@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { baseUrl, hatAddress, type Config } from '../config.js';
 import { Conflict, InvalidInput, UniqueViolation } from '../errors.js';
-import type { Store } from '../store/ports.js';
+import type { HatRecord, Store } from '../store/ports.js';
 import { type HatDirectory, hatNameProblem } from './hats.js';
 import { newKeyRecord, type KeyVault } from './keys.js';
 import type { PasswordHasher } from './passwords.js';
@@ -25,7 +25,7 @@ export interface NewHat {
 }
 
 // A pragmatic address check (the WHATWG form's rule): something@domain.tld, no spaces.
-const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
+export const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
 
 /** Creates HATs: checks the request field by field, then writes the HAT and its key pair at once. */
 export class Signup {
@@ -38,6 +38,8 @@ export class Signup {
     private readonly hasher: PasswordHasher,
     private readonly vault: KeyVault,
     private readonly directory: HatDirectory,
+    /** Told of each new HAT once it exists (the confirmation mail, SPEC 13); must not throw. */
+    private readonly created: (hat: HatRecord) => void = () => {},
   ) {}
 
   /** Every field's problem, in form order; empty when the request is acceptable. */
@@ -77,8 +79,7 @@ export class Signup {
       const ownerId = randomUUID();
       // One atomic write: a crash leaves either the whole HAT or a free name. The unique indexes
       // of the store, not a look-up, decide who gets a name or an email.
-      await this.store.hats.create(
-        {
+      const hat: HatRecord = {
           name,
           ownerId,
           email: input.email.trim().toLowerCase(),
@@ -88,9 +89,9 @@ export class Signup {
           tokensNotBefore: 0,
           revision: 1,
           createdAt: now,
-        },
-        key,
-      );
+      };
+      await this.store.hats.create(hat, key);
+      this.created(hat);
       // Someone may have looked the name up a moment ago and been told there is no such HAT.
       this.directory.forget(name);
       const address = hatAddress(this.config, name);

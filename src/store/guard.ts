@@ -36,6 +36,7 @@ export function answeringOrUnavailable(store: Store, isUnavailable: (err: unknow
     grants: guard(store.grants),
     approvals: guard(store.approvals),
     records: guard(store.records),
+    resets: guard(store.resets),
     attempts: (name, windowSeconds, limit) => guard(store.attempts(name, windowSeconds, limit)),
     // /healthz reads ping's own failure; closing is not a request.
     ping: () => store.ping(),

@@ -3,6 +3,7 @@ import { groupByNamespace } from './sources.js';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { attemptCounters } from './attempts.js';
+import { mongoResets } from './mongo/resets.js';
 import { sortByValue, sortValueAt, compareText, type SortValue } from './ordering.js';
 import { UniqueViolation } from '../errors.js';
 import type {
@@ -366,6 +367,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     throw new Error(`Cannot open the MongoDB store at ${redact(uri)}: ${reason}`, { cause: err });
   }
 
+  let resets: Store['resets'];
   const s = schemas();
   const Hats = conn.model<HatDoc>('Hat', s.hat, 'hats');
   const Keys = conn.model<KeyDoc>('Key', s.key, 'keys');
@@ -389,6 +391,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     const attempts = conn.collection(ATTEMPTS);
     await attempts.createIndex({ expire: -1 }, { expireAfterSeconds: 0 });
     await attempts.createIndex({ key: 1 }, { unique: true });
+    resets = await mongoResets(conn);
   } catch (err) {
     await conn.close(true).catch(() => undefined);
     throw new Error(`Cannot prepare the MongoDB store's indexes: ${err instanceof Error ? err.message : String(err)}`, {
@@ -758,6 +761,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         return groupByNamespace(endpoints.map(String).sort(compareText));
       },
     },
+    resets,
     attempts: attemptCounters(
       (name, windowSeconds, limit) =>
         new RateLimiterMongo({

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { attemptCounters } from './attempts.js';
+import { sqliteResets } from './sqlite/resets.js';
 import { UniqueViolation } from '../errors.js';
 import type {
   ActivityEntry,
@@ -536,6 +537,7 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
         return groupByNamespace(q.sources.all({ hat }) as string[]);
       },
     },
+    resets: sqliteResets(db),
     attempts: attemptCounters(
       (name, windowSeconds, limit) =>
         new RateLimiterSQLite({

@@ -76,7 +76,11 @@ export function dashboardRoutes(router: AppRouter, services: Services): void {
 
   const renderDashboard = async (ctx: AppContext, page: number) => {
     const hat = hatOf(ctx);
-    const [overview, activity] = await Promise.all([dashboard.overview(hat), dashboard.activityPage(hat, page)]);
+    const [overview, activity, verified] = await Promise.all([
+      dashboard.overview(hat),
+      dashboard.activityPage(hat, page),
+      services.emails.isVerified(hat),
+    ]);
     const view = overviewView(overview);
     await ctx.render('dashboard', {
       hatAddress: address(ctx),
@@ -86,6 +90,7 @@ export function dashboardRoutes(router: AppRouter, services: Services): void {
       notice: takeNotice(ctx),
       overview: view,
       activity: activityView(activity, view.names),
+      email: { address: hat.email, verified },
     });
   };
 
@@ -124,7 +129,12 @@ export function dashboardRoutes(router: AppRouter, services: Services): void {
   router.get('/', async (ctx) => {
     const page = pageParam(ctx);
     if (isLoggedIn(ctx)) return renderDashboard(ctx, page);
-    const loggedOut = ctx.query['logged-out'] !== undefined ? { kind: 'ok', text: 'You have logged out.' } : undefined;
+    const loggedOut =
+      ctx.query['logged-out'] !== undefined
+        ? { kind: 'ok', text: 'You have logged out.' }
+        : ctx.query['password-reset'] !== undefined
+          ? { kind: 'ok', text: 'Your new password is set, and every session and token has ended. Log in with the new password.' }
+          : undefined;
     return renderLogin(ctx, loggedOut ? { notice: loggedOut } : {});
   });
 
