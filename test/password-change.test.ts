@@ -152,7 +152,7 @@ describe('POST /control/v2/auth/password (SPEC 5)', () => {
       id: randomUUID(), hat: 'alice', name: 'Some Service', origin,
       tokensNotBefore: Math.floor(Date.now() / 1000) - 1, createdAt: new Date(), lastUsedAt: null,
     });
-    const { token } = await server.services.tokens.validate(await hatRecord('alice'), 'Some Service', `${origin}/back`);
+    const { token } = await server.services.tokens.signValidateToken(await hatRecord('alice'), 'Some Service', `${origin}/back`);
     assert.equal((await validate('alice', token)).status, 200, 'the validate token itself is good');
     const reply = await change('alice', token, { password: STRONG_PASSWORD, newPassword: NEW_PASSWORD });
     assert.equal(reply.status, 403);

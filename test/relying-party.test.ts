@@ -79,11 +79,11 @@ describe('a relying party checking a token (SPEC 4)', () => {
       const hat = await server.services.hats.find('alice');
       assert.ok(hat);
       const mine = 'https://service.example/callback';
-      const { token } = await server.services.tokens.validate(hat, 'Service', mine);
+      const { token } = await server.services.tokens.signValidateToken(hat, 'Service', mine);
       const { payload } = await checkWithPublicKey(token);
       assert.equal(payload.accessScope, 'validate');
       assert.equal(payload.resource, mine);
-      const { token: forOther } = await server.services.tokens.validate(hat, 'Service', 'https://elsewhere.example/cb');
+      const { token: forOther } = await server.services.tokens.signValidateToken(hat, 'Service', 'https://elsewhere.example/cb');
       assert.notEqual((await checkWithPublicKey(forOther)).payload.resource, mine, 'a token issued for another site');
     });
   });

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UniqueViolation } from '../src/errors.js';
 import { resetsContract } from './store-contract-resets.js';
+import { operatorContract } from './store-contract-operator.js';
 import type {
   ActivityEntry,
   ApplicationRecord,
@@ -86,6 +87,8 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
       assert.notEqual(rev, null, `${hat} should exist`);
       return rev as number;
     };
+
+    operatorContract({ store, newHat, keyRecord, fresh });
 
     describe('hats', () => {
       it('create stores the HAT with its first key, and find returns every field', async () => {

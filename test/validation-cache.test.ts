@@ -85,9 +85,9 @@ describe('A remembered token stops working at once when what it depends on chang
     const token = await server.ownerToken('remembering');
     assert.equal((await validate('remembering')(token)).status, 200);
     const keys = server.services.keys;
-    const loads = keys.keys.bind(keys);
+    const loads = keys.publishedKeys.bind(keys);
     let asked = 0;
-    keys.keys = (...args) => {
+    keys.publishedKeys = (...args: Parameters<typeof loads>) => {
       asked++;
       return loads(...args);
     };
@@ -95,7 +95,7 @@ describe('A remembered token stops working at once when what it depends on chang
       assert.equal((await validate('remembering')(token)).status, 200);
       assert.equal(asked, 0, 'the second validation used the remembered answer');
     } finally {
-      keys.keys = loads;
+      keys.publishedKeys = loads;
     }
   });
 
@@ -139,11 +139,29 @@ describe('A remembered token stops working at once when what it depends on chang
     assert.equal((await validate('frank')(t.application)).status, 200);
   });
 
-  it("the HAT's key is rotated: tokens signed with the old key are refused, new ones work, and only the new key is published", async () => {
+  it("the HAT's key is rotated: tokens of the old key go on working, new ones use the new key, and both are published", async () => {
+    await server.createHat('greta');
+    const t = await tokensFor(server, 'greta', validate('greta'));
+    const oldKid = decodeProtectedHeader(t.owner).kid;
+    const { kid: newKid, previous } = await server.services.hatAdmin.rotateKey('greta');
+    assert.equal(previous, oldKid);
+    assert.notEqual(newKid, oldKid);
+    for (const token of [t.owner, t.application, t.service]) assert.equal((await validate('greta')(token)).status, 200);
+    const fresh = await server.ownerToken('greta');
+    assert.equal(decodeProtectedHeader(fresh).kid, newKid);
+    assert.equal((await validate('greta')(fresh)).status, 200);
+    const jwks = (await server.call('greta', '/.well-known/jwks.json')).json<{ keys: Array<{ kid: string }> }>();
+    assert.deepEqual(
+      jwks.keys.map((k) => k.kid),
+      [newKid, oldKid],
+    );
+  });
+
+  it("the HAT's key is rotated with revoke: tokens signed with the old key are refused, new ones work, and only the new key is published", async () => {
     await server.createHat('grace');
     const t = await tokensFor(server, 'grace', validate('grace'));
     const oldKid = decodeProtectedHeader(t.owner).kid;
-    const newKid = await server.services.keys.rotate('grace', server.services.hats);
+    const { kid: newKid } = await server.services.hatAdmin.rotateKey('grace', { revoke: true });
     assert.notEqual(newKid, oldKid);
     for (const token of [t.owner, t.application, t.service]) refused(await validate('grace')(token), /not one of this HAT's keys/);
     const fresh = await server.ownerToken('grace');
@@ -250,10 +268,30 @@ describe('Across processes: a change made in one server is seen by another withi
     assert.equal((await onOther('nils')(changed.json<{ accessToken: string }>().accessToken)).status, 200);
   });
 
-  it('the key rotated in one server: the other refuses the old key and publishes only the new one', async () => {
+  it('the key rotated in one server: the other signs with the new key, accepts the old one and publishes both', async () => {
+    await one.createHat('otto');
+    const t = await tokensFor(one, 'otto', onOther('otto'));
+    const oldKid = decodeProtectedHeader(t.owner).kid;
+    const { kid: newKid } = await one.services.hatAdmin.rotateKey('otto');
+    await sleep(WITHIN_BOUND);
+    for (const token of [t.owner, t.application, t.service]) assert.equal((await onOther('otto')(token)).status, 200);
+    const login = await request(other.port, one.hatHost('otto'), '/users/access_token', {
+      headers: { username: 'otto', password: encodeURIComponent(STRONG_PASSWORD) },
+    });
+    assert.equal(decodeProtectedHeader(login.json<{ accessToken: string }>().accessToken).kid, newKid);
+    const jwks = await request(other.port, one.hatHost('otto'), '/.well-known/jwks.json');
+    assert.deepEqual(
+      jwks.json<{ keys: Array<{ kid: string }> }>().keys.map((k) => k.kid),
+      [newKid, oldKid],
+    );
+    const publickey = await request(other.port, one.hatHost('otto'), '/publickey');
+    assert.equal(publickey.headers.etag, `"${newKid}"`);
+  });
+
+  it('the key rotated with revoke in one server: the other refuses the old key and publishes only the new one', async () => {
     await one.createHat('olga');
     const t = await tokensFor(one, 'olga', onOther('olga'));
-    const newKid = await one.services.keys.rotate('olga', one.services.hats);
+    const { kid: newKid } = await one.services.hatAdmin.rotateKey('olga', { revoke: true });
     await sleep(WITHIN_BOUND);
     refused(await onOther('olga')(t.owner), /not one of this HAT's keys/);
     const jwks = await request(other.port, one.hatHost('olga'), '/.well-known/jwks.json');

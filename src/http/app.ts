@@ -11,6 +11,7 @@ import { errorResponder, MethodNotAllowed } from './errors.js';
 import { requestLog } from './logging.js';
 import { hatloginRoutes } from './routes/hatlogin.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminHatRoutes } from './routes/admin-hats.js';
 import { applicationRoutes } from './routes/applications.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { dataRoutes } from './routes/data.js';
@@ -40,6 +41,7 @@ function clusterRouter(services: Services): AppRouter {
   adminRoutes(router, services);
   recoveryRoutes(router, services);
   devOutboxRoutes(router, services);
+  adminHatRoutes(router, services);
   return router;
 }
 

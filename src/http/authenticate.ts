@@ -31,7 +31,7 @@ export function authenticate(services: Services) {
         await services.owners.login(hat, username, pass, { clientIp: ctx.ip, via: 'api' });
       } catch (err) {
         // Same title as every other refused credential on an API call (SPEC 5).
-        if (err instanceof NotAuthenticated) throw new NotAuthenticated(err.detail);
+        if (err instanceof NotAuthenticated) throw new NotAuthenticated(err.detail, { cause: err });
         throw err;
       }
       ctx.state.principal = services.auth.ownerByPassword(hat);

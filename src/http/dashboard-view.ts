@@ -78,6 +78,9 @@ const WHAT: Record<string, string> = {
   email_change_requested: 'Asked to change the email address',
   email_confirmed: 'Confirmed the email address',
   logout: 'Logged out',
+  owner_disabled: 'HAT disabled',
+  owner_enabled: 'HAT enabled again',
+  key_rotated: 'Signing key replaced',
 };
 
 /** An approval is also the service's login: it got a token. */
@@ -91,6 +94,7 @@ const VIA: Record<string, string> = {
   api: 'API',
   hatlogin: 'Log in with HAT',
   dashboard: 'Dashboard',
+  operator: 'By the operator',
 };
 
 function what(entry: ActivityEntry): string {

@@ -1,5 +1,5 @@
 import type { Next } from 'koa';
-import { HatError, TooManyAttempts } from '../errors.js';
+import { HatError, Titles, TooManyAttempts } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AppContext } from './context.js';
 import { isApiPath } from './paths.js';
@@ -8,21 +8,21 @@ import { isApiPath } from './paths.js';
 export class PayloadTooLarge extends HatError {
   readonly status = 413;
   constructor(detail: string) {
-    super('Payload Too Large', detail);
+    super(Titles.payloadTooLarge, detail);
   }
 }
 
 export class UnsupportedMediaType extends HatError {
   readonly status = 415;
   constructor(detail: string) {
-    super('Unsupported Media Type', detail);
+    super(Titles.unsupportedMediaType, detail);
   }
 }
 
 export class MethodNotAllowed extends HatError {
   readonly status = 405;
   constructor(detail = 'This method is not allowed here') {
-    super('Method Not Allowed', detail);
+    super(Titles.methodNotAllowed, detail);
   }
 }
 
@@ -30,7 +30,7 @@ export class MethodNotAllowed extends HatError {
 export class CsrfRejected extends HatError {
   readonly status = 403;
   constructor(detail = 'The form expired or did not come from this site; please try again') {
-    super('Forbidden', detail);
+    super(Titles.forbidden, detail);
   }
 }
 
@@ -54,7 +54,7 @@ export function errorResponder(log: Logger) {
     try {
       await next();
       if (ctx.status === 404 && ctx.body == null) {
-        await answer(ctx, { status: 404, message: 'Not Found', cause: `Nothing at ${ctx.method} ${ctx.path}` });
+        await answer(ctx, { status: 404, message: Titles.notFound, cause: `Nothing at ${ctx.method} ${ctx.path}` });
       } else if (ctx.status >= 400 && ctx.body == null) {
         // A status set without a body (the router's 501 for an unknown method) still gets SPEC 3.
         const title = httpTitle(ctx.status);
@@ -100,16 +100,16 @@ async function answer(ctx: AppContext, a: ErrorAnswer): Promise<void> {
 
 function httpTitle(status: number): string {
   const titles: Record<number, string> = {
-    400: 'Bad Request',
-    401: 'Not Authenticated',
-    403: 'Forbidden',
-    404: 'Not Found',
-    405: 'Method Not Allowed',
-    413: 'Payload Too Large',
-    415: 'Unsupported Media Type',
-    429: 'Too Many Requests',
+    400: Titles.badRequest,
+    401: Titles.notAuthenticated,
+    403: Titles.forbidden,
+    404: Titles.notFound,
+    405: Titles.methodNotAllowed,
+    413: Titles.payloadTooLarge,
+    415: Titles.unsupportedMediaType,
+    429: Titles.tooManyRequests,
     431: 'Request Header Fields Too Large',
     501: 'Not Implemented',
   };
-  return titles[status] ?? 'Bad Request';
+  return titles[status] ?? Titles.badRequest;
 }

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { AppRouter } from './context.js';
+import { Lru } from '../lru.js';
 
 const MAX_REMEMBERED = 1000;
 
@@ -12,7 +13,7 @@ const MAX_REMEMBERED = 1000;
  */
 export function matchCachingRouter(): AppRouter {
   const router: AppRouter = new Router();
-  const remembered = new Map<string, ReturnType<AppRouter['match']>>();
+  const remembered = new Lru<string, ReturnType<AppRouter['match']>>(MAX_REMEMBERED);
   const match = router.match.bind(router);
   const register = router.register.bind(router);
   router.match = (path, method) => {
@@ -20,7 +21,6 @@ export function matchCachingRouter(): AppRouter {
     let found = remembered.get(key);
     if (!found) {
       found = match(path, method);
-      if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value as string);
       remembered.set(key, found);
     }
     // The router appends to `path` when a second router runs in the same request: give each

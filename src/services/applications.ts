@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation } from '../errors.js';
+import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation, Titles } from '../errors.js';
 import type { ApplicationRecord, GrantRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
 import { covers, NAMESPACE_PATTERN, narrow, type DeclaredPermissions } from './permissions.js';
 import type { IssuedToken, Tokens } from './tokens.js';
 import { hostOf, MAX_REDIRECT_LENGTH, redirectProblem } from './redirects.js';
+import { Lru } from '../lru.js';
 
 /*
  * Approved applications (SPEC 1, 5 and 9): the cluster's registry, and each owner's consent.
@@ -83,7 +84,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 /** Parses an untrusted registration; InvalidInput names the first bad field and what is wrong with it. */
 export function parseRegistration(body: unknown): Registration {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidInput('A registration must be a JSON object', 'body', 'Invalid application');
+    throw new InvalidInput('A registration must be a JSON object', { field: 'body', title: Titles.invalidApplication });
   }
   const parsed = registrationSchema.safeParse(body);
   if (!parsed.success) {
@@ -93,11 +94,14 @@ export function parseRegistration(body: unknown): Registration {
       const where = issue.path.length ? `${field}.` : '';
       const allowed = issue.path.length ? 'namespace and access' : Object.keys(registrationSchema.shape).join(', ');
       const named = issue.keys.map((k) => `"${where}${k}"`).join(', ');
-      throw new InvalidInput(`Unknown field ${named}; the fields are ${allowed}`, `${where}${issue.keys[0]}`, 'Invalid application');
+      throw new InvalidInput(`Unknown field ${named}; the fields are ${allowed}`, {
+        field: `${where}${issue.keys[0]}`,
+        title: Titles.invalidApplication,
+      });
     }
     const missing = issue.path.length > 0 && valueAt(body, issue.path) === undefined;
     const text = missing ? 'is required' : /^[A-Z]/.test(issue.message) ? `: ${issue.message}` : ` ${issue.message}`;
-    throw new InvalidInput(`${field}${missing ? ' ' : ''}${text}`, field, 'Invalid application');
+    throw new InvalidInput(`${field}${missing ? ' ' : ''}${text}`, { field, title: Titles.invalidApplication });
   }
   const r = parsed.data;
   const permissions: Permission[] = [];
@@ -120,7 +124,7 @@ interface Cached {
  * changes made by another process (the CLI, a second server) within that time.
  */
 export class ApplicationRegistry implements DeclaredPermissions {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache = new Lru<string, Cached>(10_000);
 
   constructor(
     private readonly store: Store,
@@ -133,7 +137,7 @@ export class ApplicationRegistry implements DeclaredPermissions {
     try {
       await this.store.applications.create(app);
     } catch (err) {
-      if (err instanceof UniqueViolation) throw new Conflict(`An application with id "${app.id}" is already registered`, 'id');
+      if (err instanceof UniqueViolation) throw new Conflict(`An application with id "${app.id}" is already registered`, { field: 'id', cause: err });
       throw err;
     }
     this.cache.delete(app.id);
@@ -148,7 +152,10 @@ export class ApplicationRegistry implements DeclaredPermissions {
     const withId = typeof body === 'object' && body !== null && !Array.isArray(body) && !('id' in body) ? { ...body, id } : body;
     const registration = parseRegistration(withId);
     if (registration.id !== id) {
-      throw new InvalidInput(`id "${registration.id}" in the body differs from "${id}" in the path`, 'id', 'Invalid application');
+      throw new InvalidInput(`id "${registration.id}" in the body differs from "${id}" in the path`, {
+        field: 'id',
+        title: Titles.invalidApplication,
+      });
     }
     const existing = await this.get(id);
     const app: ApplicationRecord = { ...registration, createdAt: existing.createdAt };
@@ -176,7 +183,6 @@ export class ApplicationRegistry implements DeclaredPermissions {
     if (hit && now - hit.fetchedAt < this.options.freshnessMs) return hit.app;
     const app = await this.store.applications.get(id);
     this.cache.set(id, { app, fetchedAt: now });
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value as string);
     return app;
   }
 
@@ -202,7 +208,7 @@ export class ApplicationRegistry implements DeclaredPermissions {
 }
 
 function notRegistered(id: string): NotFound {
-  return new NotFound(`No application "${id}" is registered on this cluster`, 'Application not Found');
+  return new NotFound(`No application "${id}" is registered on this cluster`, { title: Titles.applicationNotFound });
 }
 
 /** An application as one HAT sees it (compatible with the original's HatApplication where it makes sense). */
@@ -261,7 +267,7 @@ function describe(permissions: readonly Permission[]): string {
 
 /** The owner's side (SPEC 5, 7): each application's status on a HAT, enabling, disabling, tokens. */
 export class HatApplications {
-  private readonly lastNoted = new Map<string, number>();
+  private readonly lastNoted = new Lru<string, number>(50_000);
 
   constructor(
     private readonly store: Store,
@@ -385,7 +391,6 @@ export class HatApplications {
     const now = Date.now();
     if (now - (this.lastNoted.get(key) ?? 0) < USE_NOTE_INTERVAL_MS) return;
     this.lastNoted.set(key, now);
-    if (this.lastNoted.size > 50_000) this.lastNoted.delete(this.lastNoted.keys().next().value as string);
     // Best effort: a missed note only makes "last used" a minute older.
     this.store.grants.touch(hat, id, new Date(now)).catch(() => this.lastNoted.delete(key));
   }

@@ -1,4 +1,4 @@
-import { NotFound } from '../errors.js';
+import { NotFound, Titles } from '../errors.js';
 import type { ApprovalRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
@@ -25,7 +25,7 @@ export class Approvals {
   async revoke(hat: string, id: string, actor: { clientIp: string; via?: string }): Promise<ApprovalRecord> {
     const approval = await this.store.approvals.get(hat, id);
     if (!approval || !(await this.store.approvals.remove(hat, id))) {
-      throw new NotFound('This HAT has no such approved service', 'Approval not found');
+      throw new NotFound('This HAT has no such approved service', { title: Titles.approvalNotFound });
     }
     // The removal bumped the HAT's revision; this process must see it before the next request.
     this.directory.forget(hat);

@@ -1,6 +1,7 @@
 import { NotAuthenticated } from '../errors.js';
 import type { HatRecord, Permission, Store } from '../store/ports.js';
 import type { TokenClaims, Tokens } from './tokens.js';
+import { Lru } from '../lru.js';
 
 /** Who is calling, once their token has been checked against everything it depends on. */
 export interface Principal {
@@ -27,22 +28,23 @@ interface CachedCheck {
  * remembered answer is never staler than the HAT record it is compared with.
  */
 export class Authenticator {
-  private readonly checked = new Map<string, CachedCheck>();
+  private readonly checked: Lru<string, CachedCheck>;
 
   constructor(
     private readonly store: Store,
     private readonly tokens: Tokens,
     // About 1.5 KB each (the token and its claims): 20,000 remembered checks stay near 30 MB.
     // A token pushed out is simply verified again.
-    private readonly maxCached = 20_000,
-  ) {}
+    maxCached = 20_000,
+  ) {
+    this.checked = new Lru(maxCached);
+  }
 
   async authenticate(hat: HatRecord, token: string): Promise<Principal> {
     const remembered = this.remembered(hat, token);
     if (remembered) return remembered;
     const claims = await this.tokens.verify(token, hat);
     const principal = await this.standing(hat, claims);
-    if (this.checked.size >= this.maxCached) this.checked.delete(this.checked.keys().next().value as string);
     this.checked.set(cacheKey(token), { token, hat: hat.name, principal, revision: hat.revision });
     return principal;
   }

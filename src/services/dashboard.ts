@@ -1,4 +1,4 @@
-import { InvalidInput } from '../errors.js';
+import { InvalidInput, Titles } from '../errors.js';
 import type { ActivityEntry, ApprovalRecord, HatRecord, Permission } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { ApplicationChange, ApplicationStatus, HatApplications } from './applications.js';
@@ -64,7 +64,7 @@ export class Dashboard {
 
   /** One page of the activity log, newest first; a page past the end shows the last one. */
   async activityPage(hat: HatRecord, page: number): Promise<ActivityPage> {
-    if (!Number.isSafeInteger(page) || page < 1) throw new InvalidInput('page must be a whole number from 1 up', 'page');
+    if (!Number.isSafeInteger(page) || page < 1) throw new InvalidInput('page must be a whole number from 1 up', { field: 'page' });
     let found = await this.activity.page(hat.name, page, ACTIVITY_PER_PAGE);
     const pages = Math.max(1, Math.ceil(found.total / ACTIVITY_PER_PAGE));
     if (page > pages) {
@@ -138,7 +138,10 @@ export class Dashboard {
    */
   async changePassword(hat: HatRecord, input: PasswordChange, attempt: Omit<Attempt, 'via'>): Promise<void> {
     if (input.newPassword !== input.newPasswordRepeat) {
-      throw new InvalidInput('The repeated password does not match the new password', 'newPasswordRepeat', 'Invalid password');
+      throw new InvalidInput('The repeated password does not match the new password', {
+        field: 'newPasswordRepeat',
+        title: Titles.invalidPassword,
+      });
     }
     await this.owners.changePassword(hat, input.oldPassword, input.newPassword, { ...attempt, via: 'dashboard' });
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidInput, NotAllowed, NotFound } from '../errors.js';
+import { InvalidInput, NotAllowed, NotFound, Titles } from '../errors.js';
 import type { DataRecord, ReadOptions, Store } from '../store/ports.js';
 import type { Principal } from './authentication.js';
 import { canRead, canWrite, NAMESPACE_PATTERN, requireDataAccess, requireRead, requireWrite, type Permissions } from './permissions.js';
@@ -53,13 +53,13 @@ function table(namespace: string, endpoint: string): string {
   if (namespace.length > MAX_NAMESPACE_LENGTH || !NAMESPACE_PATTERN.test(namespace)) {
     throw new InvalidInput(
       `The namespace "${namespace.slice(0, MAX_NAMESPACE_LENGTH)}" must be 1 to ${MAX_NAMESPACE_LENGTH} lowercase letters, digits or hyphens`,
-      'namespace',
+      { field: 'namespace' },
     );
   }
   if (endpoint.length > MAX_ENDPOINT_LENGTH || !ENDPOINT_PATTERN.test(endpoint)) {
     throw new InvalidInput(
       `The endpoint "${endpoint.slice(0, MAX_ENDPOINT_LENGTH)}" must be 1 to ${MAX_ENDPOINT_LENGTH} characters of lowercase letters, digits, hyphens and single slashes between them`,
-      'endpoint',
+      { field: 'endpoint' },
     );
   }
   return `${namespace}/${endpoint}`;
@@ -67,14 +67,14 @@ function table(namespace: string, endpoint: string): string {
 
 function single(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new InvalidInput(`${name} must be given at most once`, name);
+  if (typeof value !== 'string') throw new InvalidInput(`${name} must be given at most once`, { field: name });
   return value;
 }
 
 function integer(name: string, value: unknown, fallback: number): number {
   const raw = single(name, value);
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d{1,15}$/.test(raw)) throw new InvalidInput(`${name} must be a whole number from 0, got "${raw.slice(0, 30)}"`, name);
+  if (!/^\d{1,15}$/.test(raw)) throw new InvalidInput(`${name} must be a whole number from 0, got "${raw.slice(0, 30)}"`, { field: name });
   return Number(raw);
 }
 
@@ -82,11 +82,11 @@ function integer(name: string, value: unknown, fallback: number): number {
 export function readOptions(query: ReadQuery): ReadOptions {
   const orderBy = single('orderBy', query.orderBy);
   if (orderBy !== undefined && orderBy !== '' && (orderBy.length > MAX_ORDER_BY_LENGTH || !ORDER_BY_PATTERN.test(orderBy))) {
-    throw new InvalidInput('orderBy must be a field of the data: names of letters, digits, _ and -, joined by dots', 'orderBy');
+    throw new InvalidInput('orderBy must be a field of the data: names of letters, digits, _ and -, joined by dots', { field: 'orderBy' });
   }
   const ordering = single('ordering', query.ordering) || 'ascending';
   if (ordering !== 'ascending' && ordering !== 'descending') {
-    throw new InvalidInput(`ordering must be "ascending" or "descending", got "${ordering.slice(0, 30)}"`, 'ordering');
+    throw new InvalidInput(`ordering must be "ascending" or "descending", got "${ordering.slice(0, 30)}"`, { field: 'ordering' });
   }
   return {
     ...(orderBy ? { orderBy } : {}),
@@ -99,20 +99,20 @@ export function readOptions(query: ReadQuery): ReadOptions {
 function recordsOf(body: unknown): Record<string, unknown>[] {
   const list = Array.isArray(body) ? body : [body];
   if (list.length > MAX_RECORDS_PER_WRITE) {
-    throw new InvalidInput(`At most ${MAX_RECORDS_PER_WRITE} records can be written at once; got ${list.length}`, 'body');
+    throw new InvalidInput(`At most ${MAX_RECORDS_PER_WRITE} records can be written at once; got ${list.length}`, { field: 'body' });
   }
   list.forEach((data, i) => {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       const what = data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data;
       const where = Array.isArray(body) ? `Record ${i} of the batch` : 'The record';
-      throw new InvalidInput(`${where} is ${what}; each record's data must be a JSON object. Nothing was stored`, 'body');
+      throw new InvalidInput(`${where} is ${what}; each record's data must be a JSON object. Nothing was stored`, { field: 'body' });
     }
     const inexact = inexactNumber(data);
     if (inexact !== undefined) {
       const where = Array.isArray(body) ? `Record ${i} of the batch` : 'The record';
       throw new InvalidInput(
         `${where} holds the number ${inexact}, which cannot be stored exactly (out of range, or an integer beyond 2^53); send it as a string. Nothing was stored`,
-        'body',
+        { field: 'body' },
       );
     }
   });
@@ -196,12 +196,12 @@ export class DataService {
    */
   async remove(principal: Principal, recordIds: readonly string[]): Promise<Deleted> {
     const ids = [...new Set(recordIds.map((id) => id.trim().toLowerCase()).filter((id) => id !== ''))];
-    if (ids.length === 0) throw new InvalidInput('records must list the ids of the records to delete, separated by commas', 'records');
+    if (ids.length === 0) throw new InvalidInput('records must list the ids of the records to delete, separated by commas', { field: 'records' });
     if (ids.length > MAX_RECORDS_PER_WRITE) {
-      throw new InvalidInput(`At most ${MAX_RECORDS_PER_WRITE} records can be deleted at once; got ${ids.length}`, 'records');
+      throw new InvalidInput(`At most ${MAX_RECORDS_PER_WRITE} records can be deleted at once; got ${ids.length}`, { field: 'records' });
     }
     const malformed = ids.find((id) => !RECORD_ID_PATTERN.test(id));
-    if (malformed !== undefined) throw new InvalidInput(`"${malformed.slice(0, 40)}" is not a record id`, 'records');
+    if (malformed !== undefined) throw new InvalidInput(`"${malformed.slice(0, 40)}" is not a record id`, { field: 'records' });
     const who = await this.permissions.resolve(principal);
     requireDataAccess(who);
     const found = await this.store.records.get(who.hat, ids);
@@ -214,7 +214,7 @@ export class DataService {
       const missing = ids.filter((id) => !known.has(id));
       throw new NotFound(
         `No record ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (and ${missing.length - 5} more)` : ''} on this HAT; nothing was deleted`,
-        'Data Missing',
+        { title: Titles.dataMissing },
       );
     }
     const deleted = await this.store.records.remove(who.hat, ids);

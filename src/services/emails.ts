@@ -1,4 +1,4 @@
-import { Conflict, InvalidInput, NotFound, UniqueViolation } from '../errors.js';
+import { Conflict, InvalidInput, NotFound, Titles, UniqueViolation } from '../errors.js';
 import type { HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
@@ -56,11 +56,11 @@ export class Emails {
    */
   async requestChange(hat: HatRecord, password: string, newEmail: string, attempt: Attempt): Promise<string> {
     const email = newEmail.trim().toLowerCase();
-    if (!EMAIL.test(email) || email.length > 254) throw new InvalidInput('Enter a valid email address', 'email');
-    if (email === hat.email) throw new InvalidInput('That is already the address of this HAT', 'email');
+    if (!EMAIL.test(email) || email.length > 254) throw new InvalidInput('Enter a valid email address', { field: 'email' });
+    if (email === hat.email) throw new InvalidInput('That is already the address of this HAT', { field: 'email' });
     await this.owners.checkPassword(hat, password, attempt, 'email change');
     const taken = await this.store.hats.findByEmail(email);
-    if (taken) throw new Conflict('Another HAT uses that address', 'email');
+    if (taken) throw new Conflict('Another HAT uses that address', { field: 'email' });
     const url = await this.links.issue(hat.name, 'email', { email, fingerprint: '' });
     await this.activity.record({ hat: hat.name, type: 'email_change_requested', via: attempt.via, clientIp: attempt.clientIp });
     this.links.send(
@@ -83,16 +83,16 @@ export class Emails {
 
   /** Opens a confirmation link on `hat`'s host: the address becomes the HAT's, confirmed. */
   async confirm(hat: HatRecord, secret: unknown, clientIp: string): Promise<string> {
-    if (!plausibleSecret(secret)) throw new NotFound(CONFIRM_GONE, 'Link expired');
+    if (!plausibleSecret(secret)) throw new NotFound(CONFIRM_GONE, { title: Titles.linkExpired });
     const hash = linkHash('email', secret);
     const found = await this.store.resets.find(hash, new Date());
-    if (!found || found.hat !== hat.name) throw new NotFound(CONFIRM_GONE, 'Link expired');
+    if (!found || found.hat !== hat.name) throw new NotFound(CONFIRM_GONE, { title: Titles.linkExpired });
     const link = await this.store.resets.claim(hash, new Date());
-    if (!link) throw new NotFound(CONFIRM_GONE, 'Link expired');
+    if (!link) throw new NotFound(CONFIRM_GONE, { title: Titles.linkExpired });
     try {
       await this.store.resets.confirmEmail(hat.name, link.email);
     } catch (err) {
-      if (err instanceof UniqueViolation) throw new Conflict('Another HAT started using that address meanwhile', 'email');
+      if (err instanceof UniqueViolation) throw new Conflict('Another HAT started using that address meanwhile', { field: 'email' });
       throw err;
     }
     this.directory.forget(hat.name);

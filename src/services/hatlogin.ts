@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidInput } from '../errors.js';
+import { InvalidInput, Titles } from '../errors.js';
 import type { ApplicationRecord, HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
 import type { HatApplications } from './applications.js';
 import type { Tokens } from './tokens.js';
 import { permissionsKey } from './permissions.js';
-import { redirectProblem } from './redirects.js';
-
-import { displayHost, type DisplayHost } from './display-host.js';
-
-export { displayHost, type DisplayHost };
+import { displayHost, isRegisteredRedirect, parseRedirect, resourceOf, withParams, type DisplayHost } from './redirects.js';
 
 /** SPEC 6.1 limits. */
 export const MAX_NAME_LENGTH = 100;
-
 
 /** A service's `/hatlogin` request once its `name` and `redirect` passed SPEC 6.1-6.2. */
 export interface ServiceRequest {
@@ -39,7 +34,7 @@ export interface Actor {
 }
 
 function refuse(detail: string, field: 'name' | 'redirect'): never {
-  throw new InvalidInput(detail, field, 'Invalid login request');
+  throw new InvalidInput(detail, { field, title: Titles.invalidLoginRequest });
 }
 
 /**
@@ -54,66 +49,6 @@ export function parseName(raw: unknown): string {
   if (length > MAX_NAME_LENGTH) refuse(`The service's name must be at most ${MAX_NAME_LENGTH} characters`, 'name');
   if (/[\p{C}\p{Zl}\p{Zp}]/u.test(raw)) refuse("The service's name contains characters that cannot be shown", 'name');
   return raw;
-}
-
-/** SPEC 6.1 for `redirect` (the rule itself lives in redirects.ts). */
-export function parseRedirect(raw: unknown): URL {
-  if (Array.isArray(raw)) refuse('The service gave its redirect URL more than once', 'redirect');
-  if (typeof raw !== 'string' || raw === '') refuse('The service gave no redirect URL', 'redirect');
-  const problem = redirectProblem(raw);
-  if (problem) refuse(`The redirect URL ${problem}`, 'redirect');
-  return new URL(raw);
-}
-
-/** The query's `name=value` pieces without the ones named `names`, as they were written. */
-function queryWithout(url: URL, names: string[]): string[] {
-  return url.search
-    .slice(1)
-    .split('&')
-    .filter((piece) => {
-      if (piece === '') return false;
-      const key = piece.split('=', 1)[0] ?? '';
-      let decoded = key;
-      try {
-        decoded = decodeURIComponent(key.replace(/\+/g, ' '));
-      } catch {
-        // A malformed key is kept as it was: it cannot be one of ours.
-      }
-      return !names.includes(decoded);
-    });
-}
-
-/**
- * `redirect` with `params` put last in its query, replacing any of the same names and dropping
- * those named in `drop`; every other parameter is kept byte for byte.
- */
-export function withParams(redirect: string, params: Record<string, string>, drop: string[] = []): string {
-  const url = new URL(redirect);
-  const kept = queryWithout(url, [...Object.keys(params), ...drop]);
-  const added = Object.entries(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
-  return `${url.origin}${url.pathname}?${[...kept, ...added].join('&')}`;
-}
-
-/** The redirect as the token's `resource`: without a `token` parameter. */
-export function resourceOf(url: URL): string {
-  const kept = queryWithout(url, ['token']);
-  return `${url.origin}${url.pathname}${kept.length ? `?${kept.join('&')}` : ''}`;
-}
-
-/** SPEC 6.2: an application's redirect must be one of its own, compared without the query string. */
-function withoutQuery(url: URL): string {
-  return `${url.origin}${url.pathname}`;
-}
-
-function matchesRegistered(app: ApplicationRecord, redirect: URL): boolean {
-  const target = withoutQuery(redirect);
-  return app.redirectUris.some((uri) => {
-    try {
-      return withoutQuery(new URL(uri)) === target;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /**
@@ -135,7 +70,7 @@ export class HatLogin {
     const name = parseName(input.name);
     const url = parseRedirect(input.redirect);
     const application = await this.applicationNamed(name);
-    if (application && !matchesRegistered(application, url)) {
+    if (application && !isRegisteredRedirect(application.redirectUris, url)) {
       refuse(`${url.host} is not one of the registered addresses of the application "${application.id}"`, 'redirect');
     }
     return {
@@ -224,7 +159,7 @@ export class HatLogin {
   private async finish(hat: HatRecord, request: ServiceRequest, actor: Actor, detail: string): Promise<string> {
     const issued = request.application
       ? await this.tokens.application(hat, request.application, request.resource)
-      : await this.tokens.validate(hat, request.name, request.resource);
+      : await this.tokens.signValidateToken(hat, request.name, request.resource);
     await this.activity.record({ hat: hat.name, type: 'approval', ...this.logFields(request, actor), detail });
     return withParams(request.redirect, { token: issued.token });
   }

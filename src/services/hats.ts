@@ -1,5 +1,6 @@
 import { Unavailable } from '../errors.js';
 import type { HatRecord, Store } from '../store/ports.js';
+import { Lru } from '../lru.js';
 
 interface Entry {
   hat: HatRecord | null;
@@ -14,13 +15,15 @@ interface Entry {
  * `forget`, so they are seen at once.
  */
 export class HatDirectory {
-  private readonly cache = new Map<string, Entry>();
+  private readonly cache: Lru<string, Entry>;
 
   constructor(
     private readonly store: Store,
     private readonly freshnessMs: number,
-    private readonly maxEntries = 50_000,
-  ) {}
+    maxEntries = 50_000,
+  ) {
+    this.cache = new Lru(maxEntries);
+  }
 
   async find(name: string): Promise<HatRecord | null> {
     const now = Date.now();
@@ -36,7 +39,6 @@ export class HatDirectory {
       const hat = await pending;
       // Unless `forget` came while we read: then this answer may predate the change it announced.
       if (this.cache.get(name)?.pending === pending) this.cache.set(name, { hat, fetchedAt: Date.now() });
-      if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
       return hat;
     } catch (err) {
       this.cache.delete(name);

@@ -9,6 +9,7 @@ import { Dashboard } from './dashboard.js';
 import { DataService } from './data.js';
 import { HatLogin } from './hatlogin.js';
 import { HatDirectory } from './hats.js';
+import { HatAdministration } from './hat-admin.js';
 import { KeyRing, KeyVault } from './keys.js';
 import { HatLocator } from './locator.js';
 import { Owners } from './owners.js';
@@ -61,12 +62,14 @@ export interface Services {
   recovery: Recovery;
   /** The owner's email address: confirmation and change (SPEC 13). */
   emails: Emails;
+  /** The operator's HAT administration: admin API and `npm run hats` (SPEC 9). */
+  hatAdmin: HatAdministration;
 }
 
 export function createServices(config: Config, store: Store, log: Logger): Services {
   const hats = new HatDirectory(store, config.revisionCheckMs);
   const vault = new KeyVault(config.keyEncryptionSecret);
-  const keys = new KeyRing(store, vault);
+  const keys = new KeyRing(store, vault, { retireAfterSeconds: keyOverlapSeconds(config) });
   const tokens = new Tokens(config, keys);
   const hasher = new PasswordHasher(config.passwordHash);
   const activity = new ActivityLog(store);
@@ -109,5 +112,16 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     links,
     recovery: new Recovery(store, hats, owners, links, activity),
     emails,
+    hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
   };
+}
+
+/**
+ * How long an earlier key keeps verifying after a rotation: the longest token lifetime, plus the
+ * time another process may go on signing with it before it sees the rotation, plus a minute for
+ * clocks. (Tokens signed elsewhere with the ring — OAuth, OIDC — must live no longer than this.)
+ */
+export function keyOverlapSeconds(config: Config): number {
+  const longest = Math.max(config.tokenTtl.owner, config.tokenTtl.application, config.tokenTtl.validate);
+  return longest + Math.ceil(config.revisionCheckMs / 1000) + 60;
 }

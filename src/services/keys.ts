@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, generateKeyPair, hkdfSync, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, exportJWK, importPKCS8, importSPKI, type JWK } from 'jose';
-import type { KeyRecord, Store } from '../store/ports.js';
-import type { HatDirectory } from './hats.js';
+import type { KeyRecord, KeyRetirement, Store } from '../store/ports.js';
+import { Lru } from '../lru.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 const RSA_BITS = 2048;
@@ -48,12 +48,19 @@ export async function newKeyRecord(hat: string, vault: KeyVault, now = new Date(
   return { kid, hat, publicPem: publicKey, privateKeyEnc: vault.seal(privateKey, kid), createdAt: now };
 }
 
-export interface LoadedKey {
+/** A public key that verifies a HAT's tokens now: the current one, or an earlier one still overlapping. */
+export interface PublishedKey {
   kid: string;
   publicPem: string;
+  /** The public JWK with `kid`, `alg: RS256`, `use: sig`: what the JWKS shows. */
   jwk: JWK;
   publicKey: CryptoKey;
-  /** Imported on first signature only: most processes mostly verify. */
+  /** When it leaves the JWKS and stops verifying; null for the current key. */
+  retireAt: Date | null;
+}
+
+interface LoadedKey extends PublishedKey {
+  /** Imported on first use only: most processes mostly verify. */
   privateKey(): Promise<CryptoKey>;
 }
 
@@ -62,65 +69,119 @@ interface CacheEntry {
   revision: number;
 }
 
+export interface KeyRingOptions {
+  /**
+   * How long an earlier key keeps verifying after a rotation: at least the longest lifetime of
+   * any token signed with it (whoever signs with the ring must say so here).
+   */
+  retireAfterSeconds: number;
+  /** HATs whose keys are kept in memory (least recently used first out). */
+  maxHats?: number;
+}
+
 /**
- * A HAT's keys, loaded and imported once and then kept in memory (bounded, least recently used
- * first out), never per request. An entry is dropped when the HAT's revision changes (rotation).
+ * A HAT's keys (SPEC 4): the current key, which signs, and the earlier keys that still verify the
+ * tokens they signed until those can all have expired. Loaded and imported once, then kept in
+ * memory, never per request; an entry is dropped when the HAT's revision changes (every rotation
+ * bumps it), so another process sharing the store sees a rotation within REVISION_CHECK_MS.
+ *
+ * The public API, for everything that signs or publishes a HAT's keys (the tokens, /publickey,
+ * the JWKS, the OAuth/OIDC provider):
+ * - `signingKey(hat, revision)`: the key that signs now;
+ * - `publishedKeys(hat, revision)`: the keys that verify now, current first (= the JWKS);
+ * - `jwks(hat, revision)`: those as a JWKS document;
+ * - `privateJwks(hat, revision)`: the same keys with their private halves, current first, for a
+ *   library that signs by itself (oidc-provider's `jwks`); `keySetId` names that set, so that a
+ *   cached provider can tell when to rebuild;
+ * - `rotate(hat, { revoke })`.
  */
 export class KeyRing {
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly cache: Lru<string, CacheEntry>;
 
   constructor(
     private readonly store: Store,
     private readonly vault: KeyVault,
-    private readonly maxHats = 10_000,
-  ) {}
-
-  /** Newest first; the first one signs. */
-  async keys(hat: string, revision: number): Promise<LoadedKey[]> {
-    let entry = this.cache.get(hat);
-    if (entry && entry.revision !== revision) entry = undefined;
-    if (entry) {
-      // Re-insert so that Map order tracks recent use.
-      this.cache.delete(hat);
-      this.cache.set(hat, entry);
-      return entry.keys;
-    }
-    const keys = this.load(hat);
-    this.cache.set(hat, { keys, revision });
-    keys.catch(() => this.cache.delete(hat));
-    if (this.cache.size > this.maxHats) this.cache.delete(this.cache.keys().next().value as string);
-    return keys;
+    private readonly options: KeyRingOptions,
+  ) {
+    this.cache = new Lru(options.maxHats ?? 10_000);
   }
 
+  /** The keys that verify the HAT's tokens now, the current (signing) key first. */
+  async publishedKeys(hat: string, revision: number): Promise<PublishedKey[]> {
+    const keys = await this.loaded(hat, revision);
+    return stillVerifying(keys);
+  }
+
+  /** The key that signs new tokens. */
   async signingKey(hat: string, revision: number): Promise<{ kid: string; key: CryptoKey }> {
-    const [current] = await this.keys(hat, revision);
+    const [current] = await this.loaded(hat, revision);
     if (!current) throw new Error(`HAT ${hat} has no key`);
     return { kid: current.kid, key: await current.privateKey() };
   }
 
+  /** The published keys as a JWKS document (`/.well-known/jwks.json`). */
+  async jwks(hat: string, revision: number): Promise<{ keys: JWK[] }> {
+    return { keys: (await this.publishedKeys(hat, revision)).map((k) => k.jwk) };
+  }
+
+  /** The published keys with their private halves, the signing key first. Never to be shown. */
+  async privateJwks(hat: string, revision: number): Promise<{ keys: JWK[] }> {
+    const keys = stillVerifying(await this.loaded(hat, revision));
+    return {
+      keys: await Promise.all(keys.map(async (k) => ({ ...(await exportJWK(await k.privateKey())), kid: k.kid, alg: 'RS256', use: 'sig' }))),
+    };
+  }
+
+  /** Names the set of published keys: it changes on a rotation and when an earlier key retires. */
+  async keySetId(hat: string, revision: number): Promise<string> {
+    return (await this.publishedKeys(hat, revision)).map((k) => k.kid).join('.');
+  }
+
+  /**
+   * Gives the HAT a new signing key at once. Earlier keys keep verifying for the longest token
+   * lifetime (`retireAfterSeconds`) and stay in the JWKS meanwhile; with `revoke` (the key may be
+   * known to someone else) they stop at once and leave it. The store bumps the HAT's revision in
+   * the same write. Null when there is no such HAT.
+   */
+  async rotate(hat: string, { revoke = false }: { revoke?: boolean } = {}): Promise<{ kid: string; previous: string | null } | null> {
+    const [previous] = await this.store.keys.list(hat);
+    const record = await newKeyRecord(hat, this.vault);
+    const retireAt = new Date(revoke ? Date.now() : Date.now() + this.options.retireAfterSeconds * 1000);
+    const rotated = await this.store.keyRotation.rotate(record, { retireAt, revoke });
+    this.forget(hat);
+    return rotated ? { kid: record.kid, previous: previous?.kid ?? null } : null;
+  }
+
+  /** This process changed the HAT's keys (or deleted it): read them again at next use. */
   forget(hat: string): void {
     this.cache.delete(hat);
   }
 
-  /**
-   * Gives the HAT a new key pair and retires the previous one at once: tokens it signed are
-   * refused from now on (a key is rotated because it may be known to someone else), and it
-   * leaves /publickey and the JWKS. Returns the new kid. The HAT's revision is bumped by the
-   * store, so other processes drop their copy within REVISION_CHECK_MS.
-   */
-  async rotate(hat: string, directory: HatDirectory): Promise<string> {
-    const record = await newKeyRecord(hat, this.vault);
-    await this.store.keys.add(record);
-    this.forget(hat);
-    directory.forget(hat);
-    return record.kid;
+  private async loaded(hat: string, revision: number): Promise<LoadedKey[]> {
+    let entry = this.cache.get(hat);
+    if (entry && entry.revision !== revision) entry = undefined;
+    if (entry) return entry.keys;
+    const keys = this.load(hat);
+    this.cache.set(hat, { keys, revision });
+    keys.catch(() => this.cache.delete(hat));
+    return keys;
   }
 
-  /** Only the newest key counts: the store keeps retired keys, which neither sign nor verify. */
+  /**
+   * The newest key signs. An earlier key verifies only with a retirement that has not come: a key
+   * with none was replaced before rotations overlapped, when replacing a key retired it at once.
+   */
   private async load(hat: string): Promise<LoadedKey[]> {
-    const records = (await this.store.keys.list(hat)).slice(0, 1);
+    const [records, retirements] = await Promise.all([this.store.keys.list(hat), this.store.keyRotation.retirements(hat)]);
+    const retired = new Map<string, KeyRetirement>(retirements.map((r) => [r.kid, r]));
+    const now = Date.now();
+    const wanted = records.filter((record, i) => {
+      if (i === 0) return true;
+      const r = retired.get(record.kid);
+      return r !== undefined && !r.revoked && r.retireAt.getTime() > now;
+    });
     return Promise.all(
-      records.map(async (record) => {
+      wanted.map(async (record, i) => {
         const publicKey = await importSPKI(record.publicPem, 'RS256', { extractable: true });
         const jwk = { ...(await exportJWK(publicKey)), kid: record.kid, alg: 'RS256', use: 'sig' };
         let privateKey: Promise<CryptoKey> | undefined;
@@ -129,9 +190,17 @@ export class KeyRing {
           publicPem: record.publicPem,
           jwk,
           publicKey,
-          privateKey: () => (privateKey ??= importPKCS8(this.vault.open(record.privateKeyEnc, record.kid), 'RS256')),
+          retireAt: i === 0 ? null : (retired.get(record.kid)?.retireAt ?? null),
+          privateKey: () =>
+            (privateKey ??= importPKCS8(this.vault.open(record.privateKeyEnc, record.kid), 'RS256', { extractable: true })),
         };
       }),
     );
   }
+}
+
+/** Earlier keys retire by the clock, with no revision bump: filtered at every read. */
+function stillVerifying<K extends PublishedKey>(keys: K[]): K[] {
+  const now = Date.now();
+  return keys.filter((k) => k.retireAt === null || k.retireAt.getTime() > now);
 }

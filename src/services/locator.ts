@@ -1,5 +1,5 @@
 import { baseUrl, hatAddress, type Config } from '../config.js';
-import { InvalidInput, NotFound } from '../errors.js';
+import { InvalidInput, NotFound, Titles } from '../errors.js';
 import { hatNameProblem, type HatDirectory } from './hats.js';
 
 export interface LocatedHat {
@@ -22,10 +22,10 @@ export class HatLocator {
 
   async locate(typed: string): Promise<LocatedHat> {
     const name = this.nameIn(typed);
-    if (!name) throw new InvalidInput('Type the name of your HAT, for example "alice"', 'name', 'HAT name missing');
+    if (!name) throw new InvalidInput('Type the name of your HAT, for example "alice"', { field: 'name', title: Titles.hatNameMissing });
     const problem = hatNameProblem(name);
-    if (problem) throw new InvalidInput(`A HAT name ${problem}`, 'name', 'Invalid HAT name');
-    if (!(await this.directory.find(name))) throw new NotFound(`There is no HAT called "${name}" on this server`, 'HAT not found');
+    if (problem) throw new InvalidInput(`A HAT name ${problem}`, { field: 'name', title: Titles.invalidHatName });
+    if (!(await this.directory.find(name))) throw new NotFound(`There is no HAT called "${name}" on this server`, { title: Titles.hatNotFound });
     const address = hatAddress(this.config, name);
     return { name, address, url: baseUrl(this.config, address) };
   }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvalidInput, NotAllowed, NotAuthenticated, TooManyAttempts } from '../errors.js';
+import { InvalidInput, NotAllowed, NotAuthenticated, TooManyAttempts, Titles } from '../errors.js';
 import type { HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
@@ -48,7 +48,7 @@ export class Owners {
         : await this.hasher.verifyNothing(password.slice(0, MAX_PASSWORD_LENGTH));
     if (!ok) {
       await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt) });
-      throw new NotAuthenticated(WRONG_CREDENTIALS, 'Not Authenticated');
+      throw new NotAuthenticated(WRONG_CREDENTIALS, { title: Titles.notAuthenticated });
     }
     await this.throttle.succeeded(hat.name, attempt.clientIp);
     await this.activity.record({ hat: hat.name, type: 'login', ...attemptFields(attempt) });
@@ -66,10 +66,10 @@ export class Owners {
    * for that second before issuing the new token, so that it is the only one that survives.
    */
   async changePassword(hat: HatRecord, oldPassword: string, newPassword: string, attempt: Attempt): Promise<IssuedToken> {
-    if (!oldPassword) throw new NotAllowed('Old password missing', 'Invalid password');
+    if (!oldPassword) throw new NotAllowed('Old password missing', { title: Titles.invalidPassword });
     await this.checkPassword(hat, oldPassword, attempt, 'password change');
     const problem = passwordProblem(newPassword, [hat.name, hat.email, hat.fullName]);
-    if (problem) throw new InvalidInput(`newPassword ${problem}`, 'newPassword', 'Invalid password');
+    if (problem) throw new InvalidInput(`newPassword ${problem}`, { field: 'newPassword', title: Titles.invalidPassword });
     const notBefore = await this.replacePassword(hat, newPassword, attempt, 'password_changed');
     await sleep(Math.max(0, notBefore * 1000 - Date.now()));
     const updated = await this.directory.find(hat.name);
@@ -90,7 +90,7 @@ export class Owners {
         : await this.hasher.verifyNothing(password.slice(0, MAX_PASSWORD_LENGTH));
     if (!ok) {
       await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt), detail: what });
-      throw new NotAllowed('Old password invalid', 'Invalid password');
+      throw new NotAllowed('Old password invalid', { title: Titles.invalidPassword });
     }
     await this.throttle.succeeded(hat.name, attempt.clientIp);
   }

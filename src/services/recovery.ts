@@ -1,4 +1,4 @@
-import { InvalidInput, NotFound, TooManyAttempts } from '../errors.js';
+import { InvalidInput, NotFound, TooManyAttempts, Titles } from '../errors.js';
 import type { AttemptCounter, HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
@@ -47,10 +47,10 @@ export class Recovery {
   async request(identifier: string, clientIp: string, onlyHat?: string): Promise<void> {
     const count = await this.perClient.hit(`${clientIp}`);
     if (count.consumed > REQUESTS_PER_CLIENT.limit) {
-      throw new TooManyAttempts(Math.max(1, Math.ceil(count.msBeforeNext / 1000)), 'Too many recovery requests from this address; try again later');
+      throw new TooManyAttempts(Math.max(1, Math.ceil(count.msBeforeNext / 1000)), { detail: 'Too many recovery requests from this address; try again later' });
     }
     const typed = identifier.trim().toLowerCase().slice(0, 254);
-    if (!typed) throw new InvalidInput('Enter your HAT name or the email address on file', 'identifier');
+    if (!typed) throw new InvalidInput('Enter your HAT name or the email address on file', { field: 'identifier' });
     this.links.later(() => this.mailLink(typed, clientIp, onlyHat), 'recovery mail');
   }
 
@@ -101,14 +101,14 @@ export class Recovery {
    * first try does not waste it. NotFound (LINK_GONE) when it cannot be used.
    */
   async reset(hat: HatRecord, secret: unknown, input: NewPassword, clientIp: string): Promise<void> {
-    if (!(await this.check(hat, secret))) throw new NotFound(LINK_GONE, 'Link expired');
+    if (!(await this.check(hat, secret))) throw new NotFound(LINK_GONE, { title: Titles.linkExpired });
     const [field, problem] = Object.entries(this.problems(hat, input))[0] ?? [];
-    if (field && problem) throw new InvalidInput(problem, field, 'Invalid password');
+    if (field && problem) throw new InvalidInput(problem, { field, title: Titles.invalidPassword });
     const link = await this.store.resets.claim(linkHash('password', secret as string), new Date());
     // Claimed by a concurrent request meanwhile, or the password changed in between.
     const current = link && (await this.directory.find(link.hat));
     if (!link || !current || current.name !== hat.name || link.fingerprint !== passwordFingerprint(current.passwordHash)) {
-      throw new NotFound(LINK_GONE, 'Link expired');
+      throw new NotFound(LINK_GONE, { title: Titles.linkExpired });
     }
     await this.owners.replacePassword(current, input.newPassword, { clientIp, via: 'recovery' }, 'password_reset');
   }

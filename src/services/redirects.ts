@@ -1,7 +1,11 @@
 /**
- * SPEC 6.1's rule for redirect URLs, in one place: /hatlogin checks the URL a service sends,
- * and the application registry checks the URLs an application registers, by the same rule.
+ * Every rule about redirect URLs, in one place (SPEC 6.1, 6.2): which URLs are acceptable (the
+ * same rule for the URL a service sends to /hatlogin and the URLs an application registers),
+ * whether a redirect is one an application registered, how its host is shown to a person, and
+ * how the answer's parameters are put into it. Pure functions: no store, no HTTP.
  */
+import { parse as parseHost } from 'tldts';
+import { InvalidInput, Titles } from '../errors.js';
 
 export const MAX_REDIRECT_LENGTH = 2048;
 
@@ -53,4 +57,93 @@ export function hostOf(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The host a person will be sent to, split so that a page can make its registrable domain prominent. */
+export interface DisplayHost {
+  /** `login.` in `login.example.com`; empty when the whole host is shown as one. */
+  prefix: string;
+  /** `example.com`; the whole host name for IP addresses and *.localhost. */
+  domain: string;
+  /** `:8443` when the redirect names a port, else empty. */
+  port: string;
+}
+
+function refuse(detail: string): never {
+  throw new InvalidInput(detail, { field: 'redirect', title: Titles.invalidLoginRequest });
+}
+
+/** SPEC 6.1 for `/hatlogin`'s `redirect` parameter: one string that passes `redirectProblem`. */
+export function parseRedirect(raw: unknown): URL {
+  if (Array.isArray(raw)) refuse('The service gave its redirect URL more than once');
+  if (typeof raw !== 'string' || raw === '') refuse('The service gave no redirect URL');
+  const problem = redirectProblem(raw);
+  if (problem) refuse(`The redirect URL ${problem}`);
+  return new URL(raw);
+}
+
+/**
+ * Splits a URL's host into a prefix and its registrable domain, for display only, from the Public
+ * Suffix List through `tldts` (kept current with the library, not by hand; SPEC 6.9). Private
+ * suffixes count too: on `alice.github.io` the person should check `alice.github.io`.
+ */
+export function displayHost(url: URL): DisplayHost {
+  const hostname = url.hostname;
+  const port = url.port ? `:${url.port}` : '';
+  const parsed = parseHost(hostname, { allowPrivateDomains: true });
+  if (parsed.isIp || hostname.startsWith('[') || isLoopbackHost(hostname) || !parsed.domain) {
+    return { prefix: '', domain: hostname, port };
+  }
+  return { prefix: hostname.slice(0, hostname.length - parsed.domain.length), domain: parsed.domain, port };
+}
+
+/** The query's `name=value` pieces without the ones named `names`, as they were written. */
+function queryWithout(url: URL, names: string[]): string[] {
+  return url.search
+    .slice(1)
+    .split('&')
+    .filter((piece) => {
+      if (piece === '') return false;
+      const key = piece.split('=', 1)[0] ?? '';
+      let decoded = key;
+      try {
+        decoded = decodeURIComponent(key.replace(/\+/g, ' '));
+      } catch {
+        // A malformed key is kept as it was: it cannot be one of ours.
+      }
+      return !names.includes(decoded);
+    });
+}
+
+/**
+ * `redirect` with `params` put last in its query, replacing any of the same names and dropping
+ * those named in `drop`; every other parameter is kept byte for byte.
+ */
+export function withParams(redirect: string, params: Record<string, string>, drop: string[] = []): string {
+  const url = new URL(redirect);
+  const kept = queryWithout(url, [...Object.keys(params), ...drop]);
+  const added = Object.entries(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
+  return `${url.origin}${url.pathname}?${[...kept, ...added].join('&')}`;
+}
+
+/** The redirect as the token's `resource`: without a `token` parameter. */
+export function resourceOf(url: URL): string {
+  const kept = queryWithout(url, ['token']);
+  return `${url.origin}${url.pathname}${kept.length ? `?${kept.join('&')}` : ''}`;
+}
+
+/** SPEC 6.2: an application's redirect must be one of its own, compared without the query string. */
+function withoutQuery(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+export function isRegisteredRedirect(redirectUris: readonly string[], redirect: URL): boolean {
+  const target = withoutQuery(redirect);
+  return redirectUris.some((uri) => {
+    try {
+      return withoutQuery(new URL(uri)) === target;
+    } catch {
+      return false;
+    }
+  });
 }

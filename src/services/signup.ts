@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { baseUrl, hatAddress, type Config } from '../config.js';
-import { Conflict, InvalidInput, UniqueViolation } from '../errors.js';
+import { Conflict, InvalidInput, UniqueViolation, invalidFieldTitle, Titles } from '../errors.js';
 import type { HatRecord, Store } from '../store/ports.js';
 import { type HatDirectory, hatNameProblem } from './hats.js';
 import { newKeyRecord, type KeyVault } from './keys.js';
@@ -61,7 +61,7 @@ export class Signup {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = String(issue?.path[0] ?? 'body');
-      throw new InvalidInput(issue?.path.length ? `${field} must be a string (${issue.message})` : 'The body must be a JSON object', field);
+      throw new InvalidInput(issue?.path.length ? `${field} must be a string (${issue.message})` : 'The body must be a JSON object', { field });
     }
     return parsed.data;
   }
@@ -69,7 +69,7 @@ export class Signup {
   async create(body: unknown): Promise<NewHat> {
     const input = this.parse(body);
     const [first] = this.problems(input);
-    if (first) throw new InvalidInput(first.problem, first.field, 'Invalid ' + first.field);
+    if (first) throw new InvalidInput(first.problem, { field: first.field, title: invalidFieldTitle(first.field) });
     const name = input.username.trim().toLowerCase();
     if (this.inFlight.has(name)) throw takenError('username');
     this.inFlight.add(name);
@@ -108,7 +108,6 @@ export class Signup {
 function takenError(field: 'username' | 'email'): Conflict {
   return new Conflict(
     field === 'email' ? 'email is already used by another HAT' : 'username is already taken',
-    field,
-    'Duplicate Signup',
+    { field, title: Titles.duplicateSignup },
   );
 }

@@ -51,7 +51,8 @@ export class Tokens {
     );
   }
 
-  validate(hat: HatRecord, serviceName: string, resource: string): Promise<IssuedToken> {
+  /** Signs a validate-scope token (SPEC 4): it proves who owns the HAT and opens no data. */
+  signValidateToken(hat: HatRecord, serviceName: string, resource: string): Promise<IssuedToken> {
     return this.sign(hat, { accessScope: 'validate', application: serviceName, resource }, this.config.tokenTtl.validate);
   }
 
@@ -86,7 +87,7 @@ export class Tokens {
       throw new NotAuthenticated('The token is malformed');
     }
     if (header.alg !== 'RS256') throw new NotAuthenticated(`The token's algorithm ${String(header.alg)} is not accepted; only RS256 is`);
-    const keys = await this.keyring.keys(hat.name, hat.revision);
+    const keys = await this.keyring.publishedKeys(hat.name, hat.revision);
     const key = header.kid === undefined ? keys[0] : keys.find((k) => k.kid === header.kid);
     if (!key) throw new NotAuthenticated("The token was signed with a key (kid) that is not one of this HAT's keys");
     let payload: JWTPayload;

@@ -37,6 +37,8 @@ export function answeringOrUnavailable(store: Store, isUnavailable: (err: unknow
     approvals: guard(store.approvals),
     records: guard(store.records),
     resets: guard(store.resets),
+    keyRotation: guard(store.keyRotation),
+    hatAdmin: guard(store.hatAdmin),
     attempts: (name, windowSeconds, limit) => guard(store.attempts(name, windowSeconds, limit)),
     // /healthz reads ping's own failure; closing is not a request.
     ping: () => store.ping(),

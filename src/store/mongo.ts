@@ -4,6 +4,7 @@ import mongoose, { Schema, type ClientSession, type Connection, type Model } fro
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { attemptCounters } from './attempts.js';
 import { mongoResets } from './mongo/resets.js';
+import { mongoOperatorStores } from './mongo/operator.js';
 import { sortByValue, sortValueAt, compareText, type SortValue } from './ordering.js';
 import { UniqueViolation } from '../errors.js';
 import type {
@@ -431,6 +432,12 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   }
 
 
+  const operator = await mongoOperatorStores({
+    conn,
+    transaction,
+    insertKey: (key, seq, session) => Keys.insertMany([keyDoc(key, seq)], { session, lean: true }),
+  });
+
   const store: Store = {
     kind: 'mongodb',
     hats: {
@@ -762,6 +769,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
       },
     },
     resets,
+    ...operator,
     attempts: attemptCounters(
       (name, windowSeconds, limit) =>
         new RateLimiterMongo({

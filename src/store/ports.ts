@@ -60,14 +60,17 @@ export type ActivityType =
   | 'password_reset'
   | 'email_change_requested'
   | 'email_confirmed'
-  | 'logout';
+  | 'logout'
+  | 'owner_disabled'
+  | 'owner_enabled'
+  | 'key_rotated';
 
 export interface ActivityEntry {
   id: string;
   hat: string;
   at: Date;
   type: ActivityType;
-  /** How it happened: `api` (/users/access_token), `hatlogin`, `dashboard`. */
+  /** How it happened: `api` (/users/access_token), `hatlogin`, `dashboard`, `operator` (the cluster's). */
   via: string;
   /** The service's name or application id, when there is one. */
   service?: string;
@@ -262,6 +265,52 @@ export interface ResetStore {
   confirmEmail(hat: string, email: string): Promise<void>;
 }
 
+/** What a rotation did to one of a HAT's earlier keys (SPEC 4). */
+export interface KeyRetirement {
+  kid: string;
+  hat: string;
+  /** Until then the key still verifies what it signed and stays in the JWKS; it never signs again. */
+  retireAt: Date;
+  /** Retired by a `revoke` rotation (a compromised key): it stopped at once. */
+  revoked: boolean;
+}
+
+/** Key rotation with overlap (SPEC 4, 9): the retirement of a HAT's earlier keys. */
+export interface KeyRotationStore {
+  /**
+   * Makes `key` the HAT's newest key and retires every earlier one at `retireAt`, keeping a sooner
+   * retirement already set (with `revoke`: at once, all of them), and bumps the HAT's revision,
+   * in one atomic write. Answers false, and changes nothing, when the HAT does not exist.
+   */
+  rotate(key: KeyRecord, retirement: { retireAt: Date; revoke: boolean }): Promise<boolean>;
+  /** The HAT's retired keys. A key with no retirement is current if newest, else retired long ago. */
+  retirements(hat: string): Promise<KeyRetirement[]>;
+}
+
+/** What one HAT holds, as the operator's listing shows it (SPEC 9). */
+export interface HatCounts {
+  records: number;
+  grants: number;
+  approvals: number;
+  sessions: number;
+  activity: number;
+}
+
+/** The operator's view of the HATs: listing, counting, deleting (SPEC 9). */
+export interface HatAdminStore {
+  /** HAT names in order, `take` of them after `skip`. */
+  names(options: { skip: number; take: number }): Promise<string[]>;
+  counts(hat: string): Promise<HatCounts>;
+  /**
+   * Deletes the HAT with everything it holds (keys, sessions, activity, grants, approvals,
+   * records) and reserves its name until `reservedUntil`, in one atomic write. False when there
+   * was no such HAT.
+   */
+  remove(hat: string, reservedUntil: Date): Promise<boolean>;
+  /** Until when a deleted HAT's name stays reserved, or null when it is not. */
+  reservedUntil(name: string): Promise<Date | null>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
   readonly hats: HatStore;
@@ -274,6 +323,8 @@ export interface Store {
   readonly records: RecordStore;
   /** One-time links sent by mail (SPEC 13). */
   readonly resets: ResetStore;
+  readonly keyRotation: KeyRotationStore;
+  readonly hatAdmin: HatAdminStore;
   /** An attempt counter over a window of `windowSeconds`, kept in this store. */
   attempts(name: string, windowSeconds: number, limit: number): AttemptCounter;
   /** Resolves when the datastore answers; rejects otherwise. */

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { attemptCounters } from './attempts.js';
 import { sqliteResets } from './sqlite/resets.js';
+import { sqliteHatAdmin } from './sqlite/hat-admin.js';
+import { sqliteKeyRotation } from './sqlite/key-rotation.js';
 import { UniqueViolation } from '../errors.js';
 import type {
   ActivityEntry,
@@ -538,6 +540,8 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
       },
     },
     resets: sqliteResets(db),
+    keyRotation: sqliteKeyRotation(db),
+    hatAdmin: sqliteHatAdmin(db),
     attempts: attemptCounters(
       (name, windowSeconds, limit) =>
         new RateLimiterSQLite({

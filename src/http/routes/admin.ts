@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Next } from 'koa';
-import { NotAuthenticated } from '../../errors.js';
+import { NotAuthenticated, Titles } from '../../errors.js';
 import type { Services } from '../../services/index.js';
 import { readJson } from '../body.js';
 import type { AppContext, AppRouter } from '../context.js';
@@ -11,7 +11,7 @@ const BASE = '/api/admin/applications';
  * `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time: both sides are hashed first,
  * so neither the content nor the length of the token leaks through timing.
  */
-function adminOnly(adminToken: string) {
+export function adminOnly(adminToken: string) {
   const expected = createHash('sha256').update(adminToken).digest();
   return async function requireAdmin(ctx: AppContext, next: Next): Promise<void> {
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(ctx.get('Authorization'));
@@ -20,7 +20,7 @@ function adminOnly(adminToken: string) {
       ctx.set('WWW-Authenticate', 'Bearer realm="hat-admin"');
       throw new NotAuthenticated(
         match ? 'The admin token is not valid' : 'This API needs Authorization: Bearer <ADMIN_TOKEN>',
-        'Not Authenticated',
+        { title: Titles.notAuthenticated },
       );
     }
     return next();

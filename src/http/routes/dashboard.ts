@@ -49,7 +49,7 @@ function pageParam(ctx: AppContext): number {
   const raw = ctx.query.page;
   if (raw === undefined) return 1;
   if (typeof raw !== 'string' || !/^[1-9][0-9]{0,8}$/.test(raw)) {
-    throw new InvalidInput('page must be a whole number from 1 up', 'page');
+    throw new InvalidInput('page must be a whole number from 1 up', { field: 'page' });
   }
   return Number(raw);
 }

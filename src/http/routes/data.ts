@@ -56,6 +56,6 @@ export function dataRoutes(router: AppRouter, services: Services): void {
   // A namespace without an endpoint is a malformed table name, not a missing page.
   router.all(`${BASE}/:namespace`, async (ctx) => {
     if (param(ctx, 'namespace') === 'sources') throw new MethodNotAllowed('Only GET is allowed on the list of sources');
-    throw new InvalidInput(`The path needs an endpoint: ${BASE}/<namespace>/<endpoint>`, 'endpoint');
+    throw new InvalidInput(`The path needs an endpoint: ${BASE}/<namespace>/<endpoint>`, { field: 'endpoint' });
   });
 }

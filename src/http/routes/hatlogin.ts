@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { NotAuthenticated, TooManyAttempts, InvalidInput } from '../../errors.js';
+import { NotAuthenticated, TooManyAttempts, InvalidInput, Titles } from '../../errors.js';
 import type { ServiceRequest } from '../../services/hatlogin.js';
 import type { Services } from '../../services/index.js';
 import { readForm } from '../body.js';
@@ -167,8 +167,7 @@ export function hatloginRoutes(router: AppRouter, services: Services): void {
     if (!pending) {
       throw new InvalidInput(
         'This approval page was already answered or is no longer valid; go back to the site you came from and try again',
-        'pending',
-        'Approval expired',
+        { field: 'pending', title: Titles.approvalExpired },
       );
     }
     const hat = hatOf(ctx);

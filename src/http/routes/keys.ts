@@ -8,7 +8,7 @@ const KEY_CACHE = 'public, max-age=300';
 export function keyRoutes(router: AppRouter, services: Services): void {
   async function currentKeys(ctx: AppContext) {
     const hat = hatOf(ctx);
-    const keys = await services.keys.keys(hat.name, hat.revision);
+    const keys = await services.keys.publishedKeys(hat.name, hat.revision);
     ctx.set('Cache-Control', KEY_CACHE);
     ctx.vary('Host');
     return keys;

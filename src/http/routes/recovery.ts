@@ -1,5 +1,5 @@
 import { baseUrl, clusterAddress } from '../../config.js';
-import { InvalidInput, NotFound, TooManyAttempts } from '../../errors.js';
+import { InvalidInput, NotFound, TooManyAttempts, Titles } from '../../errors.js';
 import type { Services } from '../../services/index.js';
 import { LINK_MINUTES } from '../../services/links.js';
 import { readOutbox } from '../../services/mail.js';
@@ -120,7 +120,7 @@ export function recoveryRoutes(router: AppRouter, services: Services): void {
 
   router.get('/confirm-email', async (ctx) => {
     const here = hatHere(ctx);
-    if (!here) throw new NotFound('Open the link on your HAT', 'Link expired');
+    if (!here) throw new NotFound('Open the link on your HAT', { title: Titles.linkExpired });
     try {
       const email = await emails.confirm(here.hat, ctx.query.token, ctx.ip);
       await ctx.render('confirm-email', { hatAddress: here.address, email });

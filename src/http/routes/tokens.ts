@@ -1,4 +1,4 @@
-import { InvalidInput, NotAuthenticated } from '../../errors.js';
+import { InvalidInput, NotAuthenticated, Titles } from '../../errors.js';
 import type { Services } from '../../services/index.js';
 import { authenticate, ownerOnly } from '../authenticate.js';
 import { readJson } from '../body.js';
@@ -12,7 +12,7 @@ function credentialHeader(ctx: AppContext, name: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
-    throw new InvalidInput(`The ${name} header is not valid percent-encoding`, name);
+    throw new InvalidInput(`The ${name} header is not valid percent-encoding`, { field: name });
   }
 }
 
@@ -24,7 +24,9 @@ export function tokenRoutes(router: AppRouter, services: Services): void {
     const username = credentialHeader(ctx, 'username');
     const password = credentialHeader(ctx, 'password');
     if (!username || !password) {
-      throw new NotAuthenticated('No username or password provided to retrieve token', 'Credentials required');
+      throw new NotAuthenticated('No username or password provided to retrieve token', {
+        title: Titles.credentialsRequired,
+      });
     }
     const issued = await services.owners.accessToken(hatOf(ctx), username, password, { clientIp: ctx.ip, via: 'api' });
     ctx.set('X-Auth-Token', issued.token);
@@ -42,7 +44,7 @@ export function tokenRoutes(router: AppRouter, services: Services): void {
     if (!parsed.success) {
       const field = parsed.error.issues[0]?.path[0];
       if (field === undefined) throw new InvalidInput('The body must be a JSON object with password and newPassword');
-      throw new InvalidInput(`${String(field)} must be a string of at most 2000 characters`, String(field));
+      throw new InvalidInput(`${String(field)} must be a string of at most 2000 characters`, { field: String(field) });
     }
     const issued = await services.owners.changePassword(
       hatOf(ctx),

@@ -22,6 +22,8 @@ interface ResetDoc {
 
 interface VerifiedDoc {
   _id: string;
+  /** Also in `_id`; named `hat` so that deleting a HAT (HatAdminStore.remove) finds it. */
+  hat: string;
   email: string;
 }
 
@@ -97,7 +99,7 @@ export async function mongoResets(conn: Connection): Promise<ResetStore> {
             { session },
           );
           if (changed.matchedCount === 0) return;
-          await verified.replaceOne({ _id: String(hat) }, { email: String(email) }, { session, upsert: true });
+          await verified.replaceOne({ _id: String(hat) }, { hat: String(hat), email: String(email) }, { session, upsert: true });
         }, TRANSACTION_OPTIONS);
       } catch (err) {
         if (isDuplicate(err)) throw new UniqueViolation('email');

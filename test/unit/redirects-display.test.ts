@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { displayHost } from '../../../src/services/display-host.js';
+import { displayHost } from '../../src/services/redirects.js';
 
 /** SPEC 6.9: the registrable domain comes from the Public Suffix List (tldts), not a hand-kept list. */
 describe('displayHost', () => {
