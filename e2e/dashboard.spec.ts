@@ -1,22 +1,21 @@
 import type { Page } from '@playwright/test';
-import { expect, saveScreenshot, test } from './fixtures.js';
+import { expect, registration, saveScreenshot, test } from './fixtures.js';
 
 const PASSWORD = 'copper meadow lantern okapi';
 const NEW_PASSWORD = 'saffron glacier tandem wharf';
 
 /** An application registered on the cluster, so that the dashboard has one to offer. */
-const JOURNAL = {
+const JOURNAL = registration({
   id: 'h6-journal',
   name: 'Daily Journal',
   description: 'Writes your journal entries to your HAT and reads your profile to greet you.',
   homepage: 'https://journal.example',
-  version: '1.0.0',
   redirectUris: ['http://journal.localhost:4100/callback'],
   permissions: [
     { namespace: 'journal', access: 'write' },
     { namespace: 'profile', access: 'read' },
   ],
-};
+});
 
 async function logIn(page: Page, password: string): Promise<void> {
   await page.getByLabel('Your HAT password').fill(password);

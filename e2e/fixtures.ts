@@ -48,3 +48,5 @@ export const test = base.extend<{}, { cluster: ClusterFixture; demo: RunningDemo
 });
 
 export { expect } from '@playwright/test';
+/** The test data shared with the node:test suites. */
+export { application, registration, registrationFor } from '../test/support/fixtures.js';

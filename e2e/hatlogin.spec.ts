@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import type { Page } from '@playwright/test';
 import { STRONG_PASSWORD } from '../test/support/server.js';
-import { expect, saveScreenshot, test } from './fixtures.js';
+import { expect, registration, saveScreenshot, test } from './fixtures.js';
 
 /** The address a person types into the demo: `alice.hat.localhost:<port>`. */
 function addressOf(cluster: { server: { hatHost(name: string): string } }, hat: string): string {
@@ -129,18 +129,20 @@ test.describe('Log in with HAT through the demo website', () => {
 test.describe('Approved applications', () => {
   test("shows an approved application's permissions, and sends the person back with an application token", async ({ page, cluster }, testInfo) => {
     await cluster.server.createHat('petra');
-    await cluster.server.services.registry.create({
-      id: 'journal-e2e',
-      name: 'Journal',
-      description: 'A private journal that keeps every entry on your own HAT.',
-      homepage: 'https://journal.example.com',
-      version: '2.0.0',
-      redirectUris: ['https://journal.example.com/auth/hat'],
-      permissions: [
-        { namespace: 'journal', access: 'write' },
-        { namespace: 'profile', access: 'read' },
-      ],
-    });
+    await cluster.server.services.registry.create(
+      registration({
+        id: 'journal-e2e',
+        name: 'Journal',
+        description: 'A private journal that keeps every entry on your own HAT.',
+        homepage: 'https://journal.example.com',
+        version: '2.0.0',
+        redirectUris: ['https://journal.example.com/auth/hat'],
+        permissions: [
+          { namespace: 'journal', access: 'write' },
+          { namespace: 'profile', access: 'read' },
+        ],
+      }),
+    );
     await fakeService(page, 'https://journal.example.com');
     await page.goto(flowUrl(cluster.hatUrl('petra'), 'journal-e2e', 'https://journal.example.com/auth/hat?next=%2Ftoday'));
     await expect(page.locator('dl.facts')).toContainText('Registered application');
@@ -169,15 +171,17 @@ test.describe('Approved applications', () => {
 test.describe('Hostile requests end on the HAT', () => {
   test('an invalid or suspicious redirect gets an error page on the HAT and is never followed', async ({ page, cluster }) => {
     await cluster.server.createHat('hostile');
-    await cluster.server.services.registry.create({
-      id: 'trusted-e2e',
-      name: 'Trusted',
-      description: '',
-      homepage: '',
-      version: '1',
-      redirectUris: ['https://trusted.example.com/cb'],
-      permissions: [{ namespace: 'notes', access: 'read' }],
-    });
+    await cluster.server.services.registry.create(
+      registration({
+        id: 'trusted-e2e',
+        name: 'Trusted',
+        description: '',
+        homepage: '',
+        version: '1',
+        redirectUris: ['https://trusted.example.com/cb'],
+        permissions: [{ namespace: 'notes', access: 'read' }],
+      }),
+    );
     const followed: string[] = [];
     await page.route((url) => url.hostname.includes('evil.example'), (route) => {
       followed.push(route.request().url());

@@ -30,6 +30,12 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   /** The From of every mail. */
   readonly mailFrom: string;
+  /** Serve /metrics and count (METRICS=false turns both off). */
+  readonly metrics: boolean;
+  /** Rotate every HAT's signing key once it is this many days old; 0: never by schedule (SPEC 4). */
+  readonly keyRotationDays: number;
+  /** How many HATs' OAuth providers stay in memory (SPEC 12). */
+  readonly oidcProviderCache: number;
 }
 
 export class ConfigError extends Error {
@@ -132,6 +138,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: int(env, 'SESSION_TTL_SECONDS', 12 * 3600, 60) * 1000,
     revisionCheckMs: int(env, 'REVISION_CHECK_MS', 1000, 0),
     ...mailConfig(env, hatDomain),
+    keyRotationDays: int(env, 'KEY_ROTATION_DAYS', 0, 0, 36500),
+    metrics: bool(env, 'METRICS', true),
+    oidcProviderCache: int(env, 'OIDC_PROVIDER_CACHE', 1000, 1),
   };
 }
 

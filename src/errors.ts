@@ -36,6 +36,7 @@ export const Titles = {
   duplicateSignup: 'Duplicate Signup',
   dataMissing: 'Data Missing',
   linkExpired: 'Link expired',
+  hatDisabled: 'HAT Disabled',
 } as const;
 
 /** `Invalid username`, `Invalid email`, …: the sign-up API's title for one bad field. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { admin, registration } from './support/apps.js';
+import { admin } from './support/apps.js';
+import { registrationFor } from './support/fixtures.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const BASE = '/api/admin/applications';
@@ -24,7 +25,7 @@ describe('the application registry on the cluster (SPEC 9)', () => {
       it(`refuses ${what} with 401 and a SPEC 3 body`, async () => {
         const sent = what.includes('Basic') ? { authorization: `Basic ${server.config.adminToken}` } : headers;
         for (const [method, path] of [['GET', BASE], ['POST', BASE], ['GET', `${BASE}/x1`], ['PUT', `${BASE}/x1`], ['DELETE', `${BASE}/x1`]] as const) {
-          const reply = await server.call(null, path, { method, headers: sent, body: method === 'POST' || method === 'PUT' ? registration('x1') : undefined });
+          const reply = await server.call(null, path, { method, headers: sent, body: method === 'POST' || method === 'PUT' ? registrationFor('x1') : undefined });
           assert.equal(reply.status, 401, `${method} ${path}`);
           assert.match(reply.headers['www-authenticate'] ?? '', /^Bearer/);
           assert.equal(typeof reply.json().cause, 'string');
@@ -46,7 +47,7 @@ describe('the application registry on the cluster (SPEC 9)', () => {
 
   describe('registering, reading, replacing and removing', () => {
     it('registers an application (201) and returns it as stored', async () => {
-      const reply = await admin(server, 'POST', BASE, registration('notes', [{ namespace: 'notes', access: 'write' }]));
+      const reply = await admin(server, 'POST', BASE, registrationFor('notes', [{ namespace: 'notes', access: 'write' }]));
       assert.equal(reply.status, 201);
       const body = reply.json();
       assert.equal(body.id, 'notes');
@@ -73,14 +74,14 @@ describe('the application registry on the cluster (SPEC 9)', () => {
     });
 
     it('refuses a second registration with the same id (409) and keeps the first', async () => {
-      const reply = await admin(server, 'POST', BASE, registration('notes', [], { name: 'Impostor' }));
+      const reply = await admin(server, 'POST', BASE, registrationFor('notes', [], { name: 'Impostor' }));
       assert.equal(reply.status, 409);
       assert.match(reply.json().cause, /already registered/);
       assert.equal((await admin(server, 'GET', `${BASE}/notes`)).json().name, 'The notes application');
     });
 
     it('fills in an empty description and homepage, and drops repeated URLs and permissions', async () => {
-      const body = registration('plain', [
+      const body = registrationFor('plain', [
         { namespace: 'a', access: 'read' },
         { namespace: 'a', access: 'read' },
       ]) as Record<string, unknown>;
@@ -98,14 +99,14 @@ describe('the application registry on the cluster (SPEC 9)', () => {
 
     it('accepts plain http only for loopback redirect URLs', async () => {
       const uris = ['http://localhost:8080/cb', 'http://app.localhost/cb', 'http://127.0.0.1:9000/cb', 'http://[::1]:3000/cb', 'https://x.example.com/cb?keep=1'];
-      const reply = await admin(server, 'POST', BASE, registration('local-dev', [], { redirectUris: uris }));
+      const reply = await admin(server, 'POST', BASE, registrationFor('local-dev', [], { redirectUris: uris }));
       assert.equal(reply.status, 201, reply.text);
       assert.deepEqual(reply.json().redirectUris, uris);
     });
 
     it('replaces a registration with PUT, keeping its creation date', async () => {
       const before = (await admin(server, 'GET', `${BASE}/notes`)).json();
-      const { id: _id, ...withoutId } = registration('notes', [{ namespace: 'notes', access: 'read' }], { version: '2.0.0' });
+      const { id: _id, ...withoutId } = registrationFor('notes', [{ namespace: 'notes', access: 'read' }], { version: '2.0.0' });
       const reply = await admin(server, 'PUT', `${BASE}/notes`, withoutId);
       assert.equal(reply.status, 200, reply.text);
       const after = (await admin(server, 'GET', `${BASE}/notes`)).json();
@@ -115,10 +116,10 @@ describe('the application registry on the cluster (SPEC 9)', () => {
     });
 
     it('refuses a PUT whose body names another id (400), or an unknown id (404)', async () => {
-      const other = await admin(server, 'PUT', `${BASE}/notes`, registration('other'));
+      const other = await admin(server, 'PUT', `${BASE}/notes`, registrationFor('other'));
       assert.equal(other.status, 400);
       assert.match(other.json().cause, /differs/);
-      const unknown = await admin(server, 'PUT', `${BASE}/ghost`, registration('ghost'));
+      const unknown = await admin(server, 'PUT', `${BASE}/ghost`, registrationFor('ghost'));
       assert.equal(unknown.status, 404);
     });
 
@@ -170,7 +171,7 @@ describe('the application registry on the cluster (SPEC 9)', () => {
     ];
     for (const [what, change, cause] of cases) {
       it(`refuses ${what}`, async () => {
-        const body: Record<string, unknown> = { ...registration('bad-app'), ...change };
+        const body: Record<string, unknown> = { ...registrationFor('bad-app'), ...change };
         for (const [k, v] of Object.entries(change)) if (v === undefined) delete body[k];
         const reply = await admin(server, 'POST', BASE, body);
         assert.equal(reply.status, 400, reply.text);
@@ -182,7 +183,7 @@ describe('the application registry on the cluster (SPEC 9)', () => {
     }
 
     it('refuses a body that is not an object, not JSON, or not sent as JSON', async () => {
-      assert.equal((await admin(server, 'POST', BASE, [registration('bad-app')])).status, 400);
+      assert.equal((await admin(server, 'POST', BASE, [registrationFor('bad-app')])).status, 400);
       const notJson = await server.call(null, BASE, {
         method: 'POST',
         headers: { authorization: `Bearer ${server.config.adminToken}`, 'content-type': 'application/json' },

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { admin, appToken, enableApp, ownerCall, registerApp, registration, validateToken } from './support/apps.js';
+import { admin, appToken, enableApp, ownerCall, registerApp, validateToken } from './support/apps.js';
+import { registrationFor } from './support/fixtures.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const APPS = '/api/v2.6/applications';
@@ -38,7 +39,9 @@ describe("an owner's applications (SPEC 5)", () => {
       { setup: diary.setup, enabled: diary.enabled, active: diary.active, needsConsent: diary.needsConsent, granted: diary.granted },
       { setup: false, enabled: false, active: false, needsConsent: false, granted: [] },
     );
-    assert.deepEqual(diary.application.permissions, [{ namespace: 'diary', access: 'write' }]);
+    assert.deepEqual(diary.application.permissions.rolesGranted, [{ role: 'namespacewrite', detail: 'diary' }]);
+    assert.equal(diary.application.kind.kind, 'App');
+    assert.deepEqual(diary.application.setup.validRedirectUris, ['https://diary.example.com/callback']);
     assert.deepEqual(diary.newPermissions, [{ namespace: 'diary', access: 'write' }]);
   });
 
@@ -89,11 +92,14 @@ describe("an owner's applications (SPEC 5)", () => {
     assert.equal((await statusOf('reader')).enabled, false, 'nothing was enabled by the refused calls');
   });
 
-  it("answers 404 for an application that is not registered, and 405 for GET on setup", async () => {
-    assert.equal((await call('POST', `${APPS}/ghost/setup`)).status, 404);
-    assert.equal((await call('POST', `${APPS}/ghost/disable`)).status, 404);
+  it('answers 404 for an application that is not registered, on every method of setup and disable', async () => {
+    for (const method of ['GET', 'POST']) {
+      assert.equal((await call(method, `${APPS}/ghost/setup`)).status, 404);
+      assert.equal((await call(method, `${APPS}/ghost/disable`)).status, 404);
+      assert.equal((await call(method, `${APPS}/ghost`)).status, method === 'GET' ? 404 : 405);
+    }
     assert.equal((await call('GET', `${APPS}/ghost/access-token`)).status, 404);
-    assert.equal((await call('GET', `${APPS}/diary/setup`)).status, 405);
+    assert.equal((await call('PUT', `${APPS}/diary/setup`)).status, 405);
   });
 
   it("keeps one HAT's consent to itself", async () => {
@@ -132,7 +138,7 @@ describe("an owner's applications (SPEC 5)", () => {
 
   it('does not silently grant permissions that an application adds: the owner must consent again', async () => {
     const token = await appToken(server, 'alice', owner, 'diary');
-    const grown = registration('diary', [
+    const grown = registrationFor('diary', [
       { namespace: 'diary', access: 'write' },
       { namespace: 'health', access: 'write' },
     ], { version: '1.1.0' });
@@ -163,7 +169,7 @@ describe("an owner's applications (SPEC 5)", () => {
 
   it('takes away at once what an application no longer declares', async () => {
     const token = await appToken(server, 'alice', owner, 'diary');
-    const shrunk = registration('diary', [{ namespace: 'diary', access: 'read' }], { version: '1.2.0' });
+    const shrunk = registrationFor('diary', [{ namespace: 'diary', access: 'read' }], { version: '1.2.0' });
     assert.equal((await admin(server, 'PUT', '/api/admin/applications/diary', shrunk)).status, 200);
     assert.equal((await asApp(token, 'POST', '/api/v2.6/data/diary/days', { mood: 'meh' })).status, 403);
     assert.equal((await asApp(token, 'POST', '/api/v2.6/data/health/steps', { n: 3 })).status, 403);

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { admin, appToken, enableApp, registration } from './support/apps.js';
+import { admin, appToken, enableApp } from './support/apps.js';
+import { registrationFor } from './support/fixtures.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,7 +56,7 @@ describe('npm run apps: the registry from the command line (SPEC 9)', () => {
   });
 
   it('adds an application from a JSON file and prints it', async () => {
-    const r = await apps('add', file('diary.json', registration('diary', [{ namespace: 'diary', access: 'write' }])));
+    const r = await apps('add', file('diary.json', registrationFor('diary', [{ namespace: 'diary', access: 'write' }])));
     assert.equal(r.code, 0, r.stderr);
     const printed = JSON.parse(r.stdout);
     assert.equal(printed.id, 'diary');
@@ -75,7 +76,7 @@ describe('npm run apps: the registry from the command line (SPEC 9)', () => {
   });
 
   it('refuses a bad registration, names the field, and stores nothing', async () => {
-    const bad = registration('insecure', [], { redirectUris: ['http://insecure.example.com/cb'] });
+    const bad = registrationFor('insecure', [], { redirectUris: ['http://insecure.example.com/cb'] });
     const r = await apps('add', file('bad.json', bad));
     assert.equal(r.code, 1);
     assert.match(r.stderr, /redirectUris\[0\] must use https/);
@@ -101,7 +102,7 @@ describe('npm run apps: the registry from the command line (SPEC 9)', () => {
   });
 
   it('updates a registration from a file', async () => {
-    const r = await apps('update', file('diary-2.json', registration('diary', [{ namespace: 'diary', access: 'write' }], { version: '2.0.0' })));
+    const r = await apps('update', file('diary-2.json', registrationFor('diary', [{ namespace: 'diary', access: 'write' }], { version: '2.0.0' })));
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await apps('show', 'diary')).stdout.includes('"version": "2.0.0"'), true);
   });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { registration } from './support/fixtures.js';
 import { FormClient, textOf, valueOf } from './support/forms.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from './support/server.js';
 
@@ -8,18 +9,12 @@ const DEMO_REDIRECT = 'http://demo.localhost:4000/callback';
 
 let server: TestServer;
 
-const NOTES = {
+const NOTES = registration({
   id: 'notes',
-  name: 'Notes',
   description: 'Keeps your notes',
   homepage: 'https://notes.example',
-  version: '1.0.0',
   redirectUris: ['http://notes.localhost:4001/callback'],
-  permissions: [
-    { namespace: 'notes', access: 'write' },
-    { namespace: 'profile', access: 'read' },
-  ],
-};
+});
 
 before(async () => {
   server = await startTestServer();

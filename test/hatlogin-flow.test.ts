@@ -2,16 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Store } from '../src/store/ports.js';
 import { FormClient, textOf, valueOf } from './support/forms.js';
-import {
-  answer,
-  application,
-  approvalPage,
-  flowPath,
-  logInThroughPage,
-  registration,
-  startWithStore,
-  verifyAsRelyingParty,
-} from './support/hatlogin.js';
+import { application, registration } from './support/fixtures.js';
+import { answer, approvalPage, flowPath, logInThroughPage, startWithStore, verifyAsRelyingParty } from './support/hatlogin.js';
 import type { TestServer } from './support/server.js';
 
 let server: TestServer;

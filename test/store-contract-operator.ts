@@ -104,6 +104,21 @@ export function operatorContract({ store, newHat, keyRecord, fresh }: OperatorCo
       assert.equal(await store().hatAdmin.remove(hat.name, until), false, 'a second removal finds nothing');
     });
 
+    it('clearLeftovers removes what was written for a HAT that no longer exists, and nothing of an existing HAT', async () => {
+      const hat = await newHat('left');
+      await store().hatAdmin.remove(hat.name, later(60));
+      // A request that was running at the deletion writes after it.
+      await store().activity.append({ id: randomUUID(), hat: hat.name, at: new Date(), type: 'login', via: 'api' });
+      await store().records.insert(hat.name, [{ recordId: randomUUID(), endpoint: 'ns/e', json: '{}', createdAt: new Date() }]);
+      const alive = await newHat('lefto');
+      await store().activity.append({ id: randomUUID(), hat: alive.name, at: new Date(), type: 'login', via: 'api' });
+      await store().hatAdmin.clearLeftovers(hat.name);
+      await store().hatAdmin.clearLeftovers(alive.name);
+      assert.deepEqual(await store().hatAdmin.counts(hat.name), { records: 0, grants: 0, approvals: 0, sessions: 0, activity: 0 });
+      assert.equal((await store().hatAdmin.counts(alive.name)).activity, 1);
+      assert.equal((await store().keys.list(alive.name)).length, 1);
+    });
+
     it('reservedUntil ignores a reservation that has run out', async () => {
       const hat = await newHat('resv');
       await store().hatAdmin.remove(hat.name, new Date(Date.now() - 1000));

@@ -4,7 +4,12 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UniqueViolation } from '../src/errors.js';
 import { resetsContract } from './store-contract-resets.js';
+import { oidcContract } from './store-contract-oidc.js';
+import { parseRegistration, UNSET_FIELDS } from '../src/services/application-model.js';
+import { ApplicationRegistry } from '../src/services/applications.js';
+import { notablesManifest } from './support/manifests.js';
 import { operatorContract } from './store-contract-operator.js';
+import { application } from './support/fixtures.js';
 import type {
   ActivityEntry,
   ApplicationRecord,
@@ -347,20 +352,20 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
     });
 
     describe('applications', () => {
-      const app = (id: string, overrides: Partial<ApplicationRecord> = {}): ApplicationRecord => ({
-        id,
-        name: 'Notables',
-        description: 'Short notes, shared as you choose',
-        homepage: 'https://notables.example.com',
-        version: '1.0.0',
-        redirectUris: ['https://notables.example.com/callback', 'http://localhost:8080/cb'],
-        permissions: [
-          { namespace: 'rumpel', access: 'read' },
-          { namespace: 'notables', access: 'write' },
-        ],
-        createdAt: at(100),
-        ...overrides,
-      });
+      const app = (id: string, overrides: Partial<ApplicationRecord> = {}): ApplicationRecord =>
+        application({
+          id,
+          name: 'Notables',
+          description: 'Short notes, shared as you choose',
+          homepage: 'https://notables.example.com',
+          redirectUris: ['https://notables.example.com/callback', 'http://localhost:8080/cb'],
+          permissions: [
+            { namespace: 'rumpel', access: 'read' },
+            { namespace: 'notables', access: 'write' },
+          ],
+          createdAt: at(100),
+          ...overrides,
+        });
 
       it('create then get returns the registration as given', async () => {
         const a = app(fresh('app'));
@@ -400,6 +405,26 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
         assert.equal(await store().applications.remove(a.id), true);
         assert.equal(await store().applications.get(a.id), null);
         assert.equal(await store().applications.remove(a.id), false);
+      });
+
+      it('keeps a manifest registration whole, its unused fields included', async () => {
+        const a: ApplicationRecord = { ...parseRegistration(notablesManifest({ id: fresh('app') })), createdAt: at(100) };
+        await store().applications.create(a);
+        assert.deepEqual(await store().applications.get(a.id), a);
+      });
+
+      it('migrates registrations stored before manifests: the missing fields are filled, the others kept', async () => {
+        const { kind: _k, headline: _h, logoUrl: _l, termsUrl: _t, dataUsePurpose: _d, supportContact: _s, developer: _v, setupUrl: _u, source: _src, ...legacy } =
+          app(fresh('app'));
+        const old = { ...legacy, clientSecretHash: 'an extra field' } as unknown as ApplicationRecord;
+        await store().applications.create(old);
+        const current = app(fresh('app'));
+        await store().applications.create(current);
+        const registry = new ApplicationRegistry(store(), { freshnessMs: 0 });
+        assert.ok((await registry.migrate()) >= 1);
+        assert.deepEqual(await store().applications.get(old.id), { ...UNSET_FIELDS, ...old });
+        assert.deepEqual(await store().applications.get(current.id), current);
+        assert.equal(await registry.migrate(), 0, 'a second start-up has nothing left to migrate');
       });
     });
 
@@ -840,6 +865,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
     });
 
     resetsContract(store, newHat);
+    oidcContract(store);
 
     describe('ping', () => {
       it('resolves while the datastore answers', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Unavailable, UniqueViolation } from '../src/errors.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
+import { application } from './support/fixtures.js';
 import { startTestServer } from './support/server.js';
 
 const dirs: string[] = [];
@@ -25,7 +26,7 @@ describe('a datastore that does not answer (SPEC 3: 503)', () => {
 
   it('lets every other store error through unchanged', async () => {
     const store = openSqliteStore(tempDir());
-    const app = { id: 'dup-app', name: 'x', description: '', homepage: '', version: '1', redirectUris: [], permissions: [], createdAt: new Date() };
+    const app = application({ id: 'dup-app' });
     await store.applications.create(app);
     await assert.rejects(store.applications.create(app), UniqueViolation);
     await store.close();

@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/http/server.js';
 import type { HatRecord } from '../src/store/ports.js';
 import { request, type Reply } from './support/http.js';
-import { registration } from './support/hatlogin.js';
+import { registration } from './support/fixtures.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from './support/server.js';
 
 const NEW_PASSWORD = 'violet lanterns drift over quiet harbours';

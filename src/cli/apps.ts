@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config.js';
 import { HatError } from '../errors.js';
+import { registryView } from '../services/application-model.js';
 import { ApplicationRegistry } from '../services/applications.js';
 import { openStore } from '../store/index.js';
 import type { ApplicationRecord } from '../store/ports.js';
@@ -9,7 +10,8 @@ import type { ApplicationRecord } from '../store/ports.js';
  * The operators' tool for the application registry (SPEC 9), on the same store and through the
  * same ApplicationRegistry as the admin API:
  *
- *   npm run apps -- add <file.json>      register an application (fails if the id exists)
+ *   npm run apps -- add <file.json>      register an application (fails if the id exists); the
+ *                                        file is a compact registration or a HAT manifest
  *   npm run apps -- update <file.json>   replace an existing registration
  *   npm run apps -- list [--json]        list the registrations
  *   npm run apps -- show <id>            print one registration as JSON
@@ -20,10 +22,11 @@ import type { ApplicationRecord } from '../store/ports.js';
  */
 
 const USAGE = `usage: npm run apps -- <command>
-  add <file.json>      register an application (fails if its id is taken)
+  add <file.json>      register an application (a compact registration or a HAT
+                       manifest; fails if its id is taken)
   update <file.json>   replace an existing registration (same id)
   list [--json]        list the registered applications
-  show <id>            print one registration as JSON
+  show <id>            print one registration as JSON, with its HAT manifest
   remove <id>          remove an application and every HAT's grant of it`;
 
 class UsageError extends Error {}
@@ -63,20 +66,20 @@ async function run(args: string[], registry: ApplicationRegistry): Promise<strin
   switch (command) {
     case 'add':
       if (rest.length) throw new UsageError('add takes one file');
-      return JSON.stringify(await registry.create(readRegistration(arg)), null, 2);
+      return JSON.stringify(registryView(await registry.create(readRegistration(arg))), null, 2);
     case 'update': {
       if (rest.length) throw new UsageError('update takes one file');
       const body = readRegistration(arg);
       const id = typeof body === 'object' && body !== null && 'id' in body ? String((body as { id: unknown }).id) : '';
       if (!id) throw new CliFailure('the registration has no id');
-      return JSON.stringify(await registry.replace(id, body), null, 2);
+      return JSON.stringify(registryView(await registry.replace(id, body)), null, 2);
     }
     case 'list':
       if (arg !== undefined && arg !== '--json') throw new UsageError(`unknown option ${arg}`);
-      return arg === '--json' ? JSON.stringify(await registry.list(), null, 2) : table(await registry.list());
+      return arg === '--json' ? JSON.stringify((await registry.list()).map(registryView), null, 2) : table(await registry.list());
     case 'show':
       if (!arg || rest.length) throw new UsageError('show takes one application id');
-      return JSON.stringify(await registry.get(arg), null, 2);
+      return JSON.stringify(registryView(await registry.get(arg)), null, 2);
     case 'remove': {
       if (!arg || rest.length) throw new UsageError('remove takes one application id');
       const { grantsRemoved } = await registry.remove(arg);

@@ -12,8 +12,12 @@ import { requestLog } from './logging.js';
 import { hatloginRoutes } from './routes/hatlogin.js';
 import { adminRoutes } from './routes/admin.js';
 import { adminHatRoutes } from './routes/admin-hats.js';
+import { requestMetrics } from './metrics.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { applicationRoutes } from './routes/applications.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { oauthInteractionRoutes, oauthMount, oauthProviders } from './routes/oauth.js';
+import type { ProviderCache } from './oidc/providers.js';
 import { dataRoutes } from './routes/data.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -42,11 +46,12 @@ function clusterRouter(services: Services): AppRouter {
   recoveryRoutes(router, services);
   devOutboxRoutes(router, services);
   adminHatRoutes(router, services);
+  metricsRoutes(router, services);
   return router;
 }
 
 /** Routes of a HAT's host (`<name>.HAT_DOMAIN`). */
-function hatRouter(services: Services): AppRouter {
+function hatRouter(services: Services, oauth: ProviderCache): AppRouter {
   const router = matchCachingRouter();
   healthRoutes(router, services);
   keyRoutes(router, services);
@@ -57,16 +62,23 @@ function hatRouter(services: Services): AppRouter {
   dashboardRoutes(router, services);
   recoveryRoutes(router, services);
   dashboardEmailRoutes(router, services);
+  oauthInteractionRoutes(router, services, oauth);
   return router;
 }
 
-function pageRenderer(production: boolean) {
+/** Renders a page of views/ to a string (also for pages made outside a route, e.g. oidc-provider's errors). */
+export type PageRender = (file: string, locals: object) => Promise<string>;
+
+function pageEnvironment(production: boolean): PageRender {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS_DIR, { noCache: !production }), {
     autoescape: true,
     throwOnUndefined: false,
   });
-  const render = (file: string, locals: object) =>
+  return (file, locals) =>
     new Promise<string>((resolve, reject) => env.render(file, locals, (err, html) => (err ? reject(err) : resolve(html ?? ''))));
+}
+
+function pageRenderer(render: PageRender) {
   return views(VIEWS_DIR, { extension: 'njk', map: { njk: 'nunjucks' }, engineSource: { nunjucks: render } } as never);
 }
 
@@ -97,19 +109,23 @@ export function createApp(services: Services): Koa<AppState> {
   // half-way); everything earlier goes through errorResponder.
   app.on('error', (err: unknown) => log.error({ err }, 'response failed after it began'));
 
-  const routers = { cluster: clusterRouter(services), hat: hatRouter(services) };
+  const render = pageEnvironment(config.production);
+  const oauth = oauthProviders(services, render);
+  const routers = { cluster: clusterRouter(services), hat: hatRouter(services, oauth) };
   const dispatch = {
     cluster: [routers.cluster.routes(), allowed(routers.cluster)],
     hat: [routers.hat.routes(), allowed(routers.hat)],
   };
 
+  if (services.metrics.enabled) app.use(requestMetrics(services.metrics));
   app.use(requestLog(log));
   app.use(securityHeaders(config));
-  app.use(pageRenderer(config.production));
+  app.use(pageRenderer(render));
   app.use(errorResponder(log));
   app.use(staticFiles());
   app.use(tenancy(config, services.hats));
   app.use(browserSession(app, config, services.sessions));
+  app.use(oauthMount(oauth));
   app.use(async (ctx: AppContext, next: Next) => {
     const [routes, methods] = dispatch[ctx.state.tenant.kind];
     await routes!(ctx as never, async () => {

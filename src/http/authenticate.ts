@@ -1,6 +1,8 @@
 import type { Next } from 'koa';
 import { NotAllowed, NotAuthenticated } from '../errors.js';
+import { refusalCause } from '../metrics.js';
 import type { Services } from '../services/index.js';
+import { looksOpaque, type Presented } from '../services/oidc/index.js';
 import { type AppContext, hatOf } from './context.js';
 
 function queryValue(ctx: AppContext, name: string): string | undefined {
@@ -16,9 +18,19 @@ function queryValue(ctx: AppContext, name: string): string | undefined {
 export function authenticate(services: Services) {
   return async function requireToken(ctx: AppContext, next: Next): Promise<void> {
     const hat = hatOf(ctx);
+    const oauth = oauthPresented(ctx, services);
+    if (oauth) {
+      ctx.state.principal = await services.oauth.authenticate(hat, oauth);
+      return next();
+    }
     const token = ctx.get('X-Auth-Token') || queryValue(ctx, 'X-Auth-Token') || queryValue(ctx, 'access_token');
     if (token) {
-      ctx.state.principal = services.auth.remembered(hat, token) ?? (await services.auth.authenticate(hat, token));
+      try {
+        ctx.state.principal = services.auth.remembered(hat, token) ?? (await services.auth.authenticate(hat, token));
+      } catch (err) {
+        if (err instanceof NotAuthenticated) services.metrics.tokenRefused(refusalCause(err.detail));
+        throw err;
+      }
       return next();
     }
     const username = queryValue(ctx, 'username');
@@ -37,7 +49,29 @@ export function authenticate(services: Services) {
       ctx.state.principal = services.auth.ownerByPassword(hat);
       return next();
     }
+    services.metrics.tokenRefused('missing');
     throw new NotAuthenticated('No token was supplied (X-Auth-Token header or query parameter)');
+  };
+}
+
+/**
+ * An OAuth access token of this HAT's provider (SPEC 12): `Authorization: Bearer` or `DPoP` (with
+ * its `DPoP` proof header), or an opaque token in X-Auth-Token (our own tokens are JWTs).
+ */
+function oauthPresented(ctx: AppContext, services: Services): Presented | null {
+  const authorization = ctx.get('Authorization');
+  const m = /^(Bearer|DPoP) +([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization);
+  const header = ctx.get('X-Auth-Token');
+  if (!m && !(header && looksOpaque(header))) return null;
+  const tenant = ctx.state.tenant;
+  const address = tenant.kind === 'hat' ? tenant.address : ctx.host;
+  return {
+    token: m ? m[2]! : header,
+    scheme: m ? (m[1]!.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer') : 'X-Auth-Token',
+    proof: ctx.get('DPoP') || undefined,
+    method: ctx.method,
+    url: `${services.config.publicScheme}://${address}${ctx.path}`,
+    clientIp: ctx.ip,
   };
 }
 

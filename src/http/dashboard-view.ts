@@ -78,6 +78,7 @@ const WHAT: Record<string, string> = {
   email_change_requested: 'Asked to change the email address',
   email_confirmed: 'Confirmed the email address',
   logout: 'Logged out',
+  token_refused: 'Refused an OAuth token',
   owner_disabled: 'HAT disabled',
   owner_enabled: 'HAT enabled again',
   key_rotated: 'Signing key replaced',
@@ -94,6 +95,7 @@ const VIA: Record<string, string> = {
   api: 'API',
   hatlogin: 'Log in with HAT',
   dashboard: 'Dashboard',
+  oauth: 'OAuth / OpenID Connect',
   operator: 'By the operator',
 };
 

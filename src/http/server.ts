@@ -6,6 +6,7 @@ import { createServices, type Services } from '../services/index.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/ports.js';
 import { createApp } from './app.js';
+import { scheduleKeyRotation } from '../services/key-schedule.js';
 
 export interface RunningServer {
   /** `http://127.0.0.1:<port>` */
@@ -52,10 +53,13 @@ export async function startServer(config: Config, options: { store?: Store; log?
   const log = options.log ?? createLogger(effective.logLevel);
   let store: Store;
   let services: Services;
+  let keySchedule: { stop(): void } | undefined;
   try {
     store = options.store ?? (await openStore(effective));
     services = createServices(effective, store, log);
+    await services.registry.migrate();
     server.on('request', createApp(services).callback());
+    keySchedule = scheduleKeyRotation(effective.keyRotationDays, services.hatAdmin, log);
   } catch (err) {
     // Nothing is served yet: give the port back rather than leave a socket that never answers.
     server.close();
@@ -68,6 +72,7 @@ export async function startServer(config: Config, options: { store?: Store; log?
     services,
     server,
     async close() {
+      keySchedule?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       // Mail still leaving writes to the store (its link, the activity log) before it closes.

@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
+import type { Metrics } from '../metrics.js';
 import type { ActivityEntry, Store } from '../store/ports.js';
 
 export type NewActivity = Omit<ActivityEntry, 'id' | 'at'>;
 
 /** The HAT's activity log: who logged in, approved, denied, revoked or failed, and from where. */
 export class ActivityLog {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly metrics?: Metrics,
+  ) {}
 
   record(entry: NewActivity): Promise<void> {
+    // Every login, failed or throttled login is written here, whatever the channel: count it once here.
+    const outcome = LOGIN_OUTCOMES[entry.type];
+    if (outcome) this.metrics?.login(entry.via, outcome);
     return this.store.activity.append({ ...entry, id: randomUUID(), at: new Date() });
   }
 
@@ -19,3 +26,9 @@ export class ActivityLog {
     return { entries, total };
   }
 }
+
+const LOGIN_OUTCOMES: Partial<Record<ActivityEntry['type'], 'success' | 'failure' | 'throttled'>> = {
+  login: 'success',
+  login_failed: 'failure',
+  login_throttled: 'throttled',
+};

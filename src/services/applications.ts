@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
 import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation, Titles } from '../errors.js';
 import type { ApplicationRecord, GrantRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
-import { covers, NAMESPACE_PATTERN, narrow, type DeclaredPermissions } from './permissions.js';
+import { covers, narrow, type DeclaredPermissions } from './permissions.js';
 import type { IssuedToken, Tokens } from './tokens.js';
-import { hostOf, MAX_REDIRECT_LENGTH, redirectProblem } from './redirects.js';
+import { hostOf } from './redirects.js';
 import { Lru } from '../lru.js';
+import { APPLICATION_ID, parseRegistration, upgradeStored } from './application-model.js';
 
 /*
  * Approved applications (SPEC 1, 5 and 9): the cluster's registry, and each owner's consent.
@@ -19,97 +19,6 @@ import { Lru } from '../lru.js';
  * snapshot allows until the owner consents again. When it asks for less, the tokens lose the
  * difference at once (see `narrow` in permissions.ts).
  */
-
-export const APPLICATION_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
-const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+_-]{0,49}$/;
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-
-function homepageProblem(raw: string): string | null {
-  if (raw.length > MAX_REDIRECT_LENGTH) return `must be at most ${MAX_REDIRECT_LENGTH} characters`;
-  try {
-    const url = new URL(raw);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? null : 'must be an http or https URL';
-  } catch {
-    return 'must be an absolute URL';
-  }
-}
-
-const checked = (problem: (value: string) => string | null) =>
-  z.string().superRefine((value, ctx) => {
-    const found = problem(value);
-    if (found) ctx.addIssue({ code: 'custom', message: found });
-  });
-
-const permission = z.strictObject({
-  namespace: z
-    .string()
-    .max(100, 'must be at most 100 characters')
-    .regex(NAMESPACE_PATTERN, 'must contain only lowercase letters, digits and hyphens'),
-  access: z.enum(['read', 'write'], 'must be "read" or "write"'),
-});
-
-/** A registration as operators send it (SPEC 9). Unknown fields are refused, to catch typos. */
-export const registrationSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(APPLICATION_ID, 'must be 2 to 63 characters: lowercase letters, digits and hyphens, not starting with a hyphen'),
-  name: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(100, 'must be at most 100 characters')
-    .refine((s) => !CONTROL_CHARACTERS.test(s), 'must not contain control characters'),
-  description: z.string().max(2000, 'must be at most 2000 characters').default(''),
-  homepage: z.union([z.literal(''), checked(homepageProblem)]).default(''),
-  version: z.string().regex(VERSION, 'must be 1 to 50 characters: letters, digits, and . + _ - (e.g. 1.2.0)'),
-  redirectUris: z.array(checked(redirectProblem)).min(1, 'must list at least one URL').max(20, 'must list at most 20 URLs'),
-  permissions: z.array(permission).max(100, 'must list at most 100 permissions'),
-});
-
-export type Registration = Omit<ApplicationRecord, 'createdAt'>;
-
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-/** Parses an untrusted registration; InvalidInput names the first bad field and what is wrong with it. */
-export function parseRegistration(body: unknown): Registration {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidInput('A registration must be a JSON object', { field: 'body', title: Titles.invalidApplication });
-  }
-  const parsed = registrationSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = fieldPath(issue.path) || 'body';
-    if (issue.code === 'unrecognized_keys') {
-      const where = issue.path.length ? `${field}.` : '';
-      const allowed = issue.path.length ? 'namespace and access' : Object.keys(registrationSchema.shape).join(', ');
-      const named = issue.keys.map((k) => `"${where}${k}"`).join(', ');
-      throw new InvalidInput(`Unknown field ${named}; the fields are ${allowed}`, {
-        field: `${where}${issue.keys[0]}`,
-        title: Titles.invalidApplication,
-      });
-    }
-    const missing = issue.path.length > 0 && valueAt(body, issue.path) === undefined;
-    const text = missing ? 'is required' : /^[A-Z]/.test(issue.message) ? `: ${issue.message}` : ` ${issue.message}`;
-    throw new InvalidInput(`${field}${missing ? ' ' : ''}${text}`, { field, title: Titles.invalidApplication });
-  }
-  const r = parsed.data;
-  const permissions: Permission[] = [];
-  for (const p of r.permissions) {
-    if (!permissions.some((q) => q.namespace === p.namespace && q.access === p.access)) permissions.push(p);
-  }
-  return { ...r, redirectUris: [...new Set(r.redirectUris)], permissions };
-}
 
 interface Cached {
   app: ApplicationRecord | null;
@@ -158,21 +67,38 @@ export class ApplicationRegistry implements DeclaredPermissions {
       });
     }
     const existing = await this.get(id);
-    const app: ApplicationRecord = { ...registration, createdAt: existing.createdAt };
+    // Fields the registration does not carry (kept by the server, such as an OAuth client's)
+    // survive a replacement; every registration field is replaced.
+    const app: ApplicationRecord = { ...existing, ...registration, createdAt: existing.createdAt };
     if (!(await this.store.applications.update(app))) throw notRegistered(id);
     this.cache.delete(id);
     return app;
   }
 
   async list(): Promise<ApplicationRecord[]> {
-    return this.store.applications.list();
+    return (await this.store.applications.list()).map(upgradeStored);
   }
 
   /** The registration, read from the store; 404 when there is none. */
   async get(id: string): Promise<ApplicationRecord> {
     const app = APPLICATION_ID.test(id) ? await this.store.applications.get(id) : null;
     if (!app) throw notRegistered(id);
-    return app;
+    return upgradeStored(app);
+  }
+
+  /**
+   * Brings registrations stored by an earlier version up to the current model (run at
+   * start-up, through the store's ports, so both adapters are migrated alike). Reads upgrade
+   * them in memory too, so a process that has not migrated yet still sees the current model.
+   */
+  async migrate(): Promise<number> {
+    let migrated = 0;
+    for (const stored of await this.store.applications.list()) {
+      const current = upgradeStored(stored);
+      if (current !== stored && (await this.store.applications.update(current))) migrated++;
+    }
+    if (migrated > 0) this.cache.clear();
+    return migrated;
   }
 
   /** The registration or null, from memory when fresh enough (for hot paths). */
@@ -181,7 +107,8 @@ export class ApplicationRegistry implements DeclaredPermissions {
     const now = Date.now();
     const hit = this.cache.get(id);
     if (hit && now - hit.fetchedAt < this.options.freshnessMs) return hit.app;
-    const app = await this.store.applications.get(id);
+    const stored = await this.store.applications.get(id);
+    const app = stored && upgradeStored(stored);
     this.cache.set(id, { app, fetchedAt: now });
     return app;
   }

@@ -71,6 +71,11 @@ export class Authenticator {
   }
 
   /** Drops every remembered answer (an application left the registry, for instance). */
+  /** Checked tokens remembered (for the metrics). */
+  get cached(): number {
+    return this.checked.size;
+  }
+
   forgetAll(): void {
     this.checked.clear();
   }

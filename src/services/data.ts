@@ -49,7 +49,8 @@ export interface Deleted {
   deleted: number;
 }
 
-function table(namespace: string, endpoint: string): string {
+/** `<namespace>/<endpoint>`, once both passed SPEC 8's patterns and lengths; 400 otherwise. */
+export function table(namespace: string, endpoint: string): string {
   if (namespace.length > MAX_NAMESPACE_LENGTH || !NAMESPACE_PATTERN.test(namespace)) {
     throw new InvalidInput(
       `The namespace "${namespace.slice(0, MAX_NAMESPACE_LENGTH)}" must be 1 to ${MAX_NAMESPACE_LENGTH} lowercase letters, digits or hyphens`,

@@ -19,6 +19,7 @@ export interface HatSummary {
 /** How long a deleted HAT's name stays unavailable to sign-up (SPEC 9). */
 export const NAME_RESERVED_DAYS = 30;
 const MAX_PAGE = 1000;
+const SWEEP_PAGE = 500;
 
 /**
  * The operator's HAT administration (SPEC 9): one service behind both the admin API and
@@ -72,6 +73,31 @@ export class HatAdministration {
     if (!rotated) throw notFound(name);
     await this.record(hat.name, 'key_rotated', `${revoke ? 'revoked' : 'replaced'} ${rotated.previous ?? 'no key'}; new key ${rotated.kid}`);
     return rotated;
+  }
+
+  /**
+   * Scheduled rotation (KEY_ROTATION_DAYS): gives a new key, with the usual overlap, to every HAT
+   * whose signing key is older than `days`. The key's age is read again just before each
+   * rotation, so that processes sweeping at once rarely rotate one HAT twice (and twice is harmless).
+   */
+  async rotateKeysOlderThan(days: number): Promise<string[]> {
+    const rotated: string[] = [];
+    const isOld = async (name: string) => {
+      const [current] = await this.store.keys.list(name);
+      return current !== undefined && Date.now() - current.createdAt.getTime() >= days * 24 * 3600 * 1000;
+    };
+    for (let skip = 0; ; skip += SWEEP_PAGE) {
+      const names = await this.store.hatAdmin.names({ skip, take: SWEEP_PAGE });
+      for (const name of names) {
+        if (!(await isOld(name))) continue;
+        const result = await this.keys.rotate(name, { revoke: false });
+        this.directory.forget(name);
+        if (!result) continue;
+        await this.record(name, 'key_rotated', `scheduled (KEY_ROTATION_DAYS=${days}): replaced ${result.previous ?? 'no key'}; new key ${result.kid}`);
+        rotated.push(name);
+      }
+      if (names.length < SWEEP_PAGE) return rotated;
+    }
   }
 
   /** Deletes the HAT with all it holds; its name stays reserved for NAME_RESERVED_DAYS. */

@@ -55,6 +55,11 @@ export class HatDirectory {
     return entry && !entry.pending && Date.now() - entry.fetchedAt < this.freshnessMs ? entry.hat : undefined;
   }
 
+  /** HAT records held in memory (for the metrics). */
+  get cached(): number {
+    return this.cache.size;
+  }
+
   /** A change was made to this HAT here: the next `find` reads it again. */
   forget(name: string): void {
     this.cache.delete(name);
@@ -67,9 +72,8 @@ export class HatDirectory {
 }
 
 function storeUnavailable(err: unknown): Unavailable {
-  const unavailable = new Unavailable('The datastore is not answering; please try again shortly');
-  unavailable.cause = err; // logged with the 503, never shown
-  return unavailable;
+  // The cause is logged with the 503, never shown.
+  return new Unavailable('The datastore is not answering; please try again shortly', { cause: err });
 }
 
 export const HAT_NAME_PATTERN = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;

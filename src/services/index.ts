@@ -9,9 +9,13 @@ import { Dashboard } from './dashboard.js';
 import { DataService } from './data.js';
 import { HatLogin } from './hatlogin.js';
 import { HatDirectory } from './hats.js';
+import { createMetrics, type HttpMetrics, type Metrics } from '../metrics.js';
+import { reportingFailures } from '../store/reporting.js';
+import { Unavailable, UniqueViolation } from '../errors.js';
 import { HatAdministration } from './hat-admin.js';
 import { KeyRing, KeyVault } from './keys.js';
 import { HatLocator } from './locator.js';
+import { OAuth } from './oidc/index.js';
 import { Owners } from './owners.js';
 import { PasswordHasher } from './passwords.js';
 import { Permissions } from './permissions.js';
@@ -62,19 +66,28 @@ export interface Services {
   recovery: Recovery;
   /** The owner's email address: confirmation and change (SPEC 13). */
   emails: Emails;
+  /** Named counters and gauges (`GET /metrics`); call them, never prom-client. */
+  metrics: Metrics & HttpMetrics;
+  /** OAuth 2 / OpenID Connect: clients, access tokens at the data API, grants (SPEC 12). */
+  oauth: OAuth;
   /** The operator's HAT administration: admin API and `npm run hats` (SPEC 9). */
   hatAdmin: HatAdministration;
 }
 
-export function createServices(config: Config, store: Store, log: Logger): Services {
+export function createServices(config: Config, storeAdapter: Store, log: Logger): Services {
+  const metrics = createMetrics(config.metrics);
+  const store = metrics.enabled ? reportingFailures(storeAdapter, (err) => countStoreError(metrics, err)) : storeAdapter;
   const hats = new HatDirectory(store, config.revisionCheckMs);
   const vault = new KeyVault(config.keyEncryptionSecret);
   const keys = new KeyRing(store, vault, { retireAfterSeconds: keyOverlapSeconds(config) });
-  const tokens = new Tokens(config, keys);
+  const tokens = new Tokens(config, keys, metrics);
   const hasher = new PasswordHasher(config.passwordHash);
-  const activity = new ActivityLog(store);
+  const activity = new ActivityLog(store, metrics);
   const throttle = new LoginThrottle(store);
   const auth = new Authenticator(store, tokens);
+  metrics.cacheSize('hats', () => hats.cached);
+  metrics.cacheSize('keys', () => keys.cached);
+  metrics.cacheSize('tokens', () => auth.cached);
   // An application leaving the registry changes what tokens on many HATs may do: drop what
   // this process remembers of tokens and of HAT revisions alike.
   const forgetAll = () => {
@@ -112,7 +125,9 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
     links,
     recovery: new Recovery(store, hats, owners, links, activity),
     emails,
+    oauth: new OAuth(store, registry, activity),
     hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
+    metrics,
   };
 }
 
@@ -124,4 +139,10 @@ export function createServices(config: Config, store: Store, log: Logger): Servi
 export function keyOverlapSeconds(config: Config): number {
   const longest = Math.max(config.tokenTtl.owner, config.tokenTtl.application, config.tokenTtl.validate);
   return longest + Math.ceil(config.revisionCheckMs / 1000) + 60;
+}
+
+/** A taken name or email is an answer, not a failure of the store. */
+function countStoreError(metrics: Metrics, err: unknown): void {
+  if (err instanceof UniqueViolation) return;
+  metrics.storeError(err instanceof Unavailable ? 'unavailable' : 'other');
 }

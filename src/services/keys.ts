@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, generateKeyPair, hkdfSync, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, exportJWK, importPKCS8, importSPKI, type JWK } from 'jose';
+import { NotFound } from '../errors.js';
 import type { KeyRecord, KeyRetirement, Store } from '../store/ports.js';
 import { Lru } from '../lru.js';
 
@@ -109,13 +110,15 @@ export class KeyRing {
   /** The keys that verify the HAT's tokens now, the current (signing) key first. */
   async publishedKeys(hat: string, revision: number): Promise<PublishedKey[]> {
     const keys = await this.loaded(hat, revision);
+    // Every HAT is created with a key: none means it was deleted while this request ran.
+    if (keys.length === 0) throw noSuchHat(hat);
     return stillVerifying(keys);
   }
 
   /** The key that signs new tokens. */
   async signingKey(hat: string, revision: number): Promise<{ kid: string; key: CryptoKey }> {
     const [current] = await this.loaded(hat, revision);
-    if (!current) throw new Error(`HAT ${hat} has no key`);
+    if (!current) throw noSuchHat(hat);
     return { kid: current.kid, key: await current.privateKey() };
   }
 
@@ -150,6 +153,11 @@ export class KeyRing {
     const rotated = await this.store.keyRotation.rotate(record, { retireAt, revoke });
     this.forget(hat);
     return rotated ? { kid: record.kid, previous: previous?.kid ?? null } : null;
+  }
+
+  /** HATs whose keys are held in memory (for the metrics). */
+  get cached(): number {
+    return this.cache.size;
   }
 
   /** This process changed the HAT's keys (or deleted it): read them again at next use. */
@@ -197,6 +205,10 @@ export class KeyRing {
       }),
     );
   }
+}
+
+function noSuchHat(hat: string): NotFound {
+  return new NotFound(`There is no HAT named ${JSON.stringify(hat)}; it was deleted`);
 }
 
 /** Earlier keys retire by the clock, with no revision bump: filtered at every read. */

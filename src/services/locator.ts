@@ -21,7 +21,7 @@ export class HatLocator {
   ) {}
 
   async locate(typed: string): Promise<LocatedHat> {
-    const name = this.nameIn(typed);
+    const name = hatNameIn(typed, this.config.hatDomain);
     if (!name) throw new InvalidInput('Type the name of your HAT, for example "alice"', { field: 'name', title: Titles.hatNameMissing });
     const problem = hatNameProblem(name);
     if (problem) throw new InvalidInput(`A HAT name ${problem}`, { field: 'name', title: Titles.invalidHatName });
@@ -29,12 +29,12 @@ export class HatLocator {
     const address = hatAddress(this.config, name);
     return { name, address, url: baseUrl(this.config, address) };
   }
+}
 
-  /** `Alice`, `alice.hat.localhost:3000` and `http://alice.hat.localhost/` all mean `alice`. */
-  private nameIn(typed: string): string {
-    let text = typed.trim().toLowerCase().slice(0, 300);
-    text = text.replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/[/?#].*$/, '').replace(/:\d*$/, '').replace(/\.$/, '');
-    const suffix = '.' + this.config.hatDomain;
-    return text.endsWith(suffix) ? text.slice(0, -suffix.length) : text;
-  }
+/** `Alice`, `alice.hat.localhost:3000` and `http://alice.hat.localhost/` all mean `alice`. */
+export function hatNameIn(typed: string, hatDomain: string): string {
+  let text = typed.trim().toLowerCase().slice(0, 300);
+  text = text.replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/[/?#].*$/, '').replace(/:\d*$/, '').replace(/\.$/, '');
+  const suffix = '.' + hatDomain;
+  return text.endsWith(suffix) ? text.slice(0, -suffix.length) : text;
 }

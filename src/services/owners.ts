@@ -11,12 +11,13 @@ import type { IssuedToken, Tokens } from './tokens.js';
 /** Where a login attempt came from, for the throttle and the activity log. */
 export interface Attempt {
   clientIp: string;
-  via: 'api' | 'hatlogin' | 'dashboard' | 'recovery';
+  via: 'api' | 'hatlogin' | 'dashboard' | 'oauth' | 'recovery';
   service?: string;
   redirectHost?: string;
 }
 
 const WRONG_CREDENTIALS = 'Unknown user or wrong password';
+export const HAT_DISABLED = "This HAT has been disabled by the cluster's operator; it accepts no logins";
 
 /** The owner's password: logging in with it, and changing it. */
 export class Owners {
@@ -34,6 +35,8 @@ export class Owners {
    * An unknown user and a wrong password answer alike and take about as long.
    */
   async login(hat: HatRecord, username: string, password: string, attempt: Attempt): Promise<HatRecord> {
+    // Said plainly, before any password check or throttle count: nothing typed here could help.
+    if (hat.disabled) throw new NotAllowed(HAT_DISABLED, { title: Titles.hatDisabled });
     await this.throttle.begin(hat.name, attempt.clientIp).catch(async (err: unknown) => {
       if (err instanceof TooManyAttempts && (await this.throttle.firstRefusal(hat.name, attempt.clientIp))) {
         await this.activity.record({ hat: hat.name, type: 'login_throttled', ...attemptFields(attempt) });
@@ -43,7 +46,7 @@ export class Owners {
     const user = username.trim().toLowerCase();
     const known = user === hat.name || user === hat.email;
     const ok =
-      known && password.length <= MAX_PASSWORD_LENGTH && !hat.disabled
+      known && password.length <= MAX_PASSWORD_LENGTH
         ? await this.hasher.verify(password, hat.passwordHash)
         : await this.hasher.verifyNothing(password.slice(0, MAX_PASSWORD_LENGTH));
     if (!ok) {

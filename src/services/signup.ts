@@ -72,8 +72,12 @@ export class Signup {
     if (first) throw new InvalidInput(first.problem, { field: first.field, title: invalidFieldTitle(first.field) });
     const name = input.username.trim().toLowerCase();
     if (this.inFlight.has(name)) throw takenError('username');
+    // A deleted HAT's name stays taken for a while (SPEC 9), so that no one else inherits its trust.
+    if (await this.store.hatAdmin.reservedUntil(name)) throw takenError('username');
     this.inFlight.add(name);
     try {
+      // ... and nothing that requests still running at a deletion wrote after it goes to a new owner.
+      await this.store.hatAdmin.clearLeftovers(name);
       const now = new Date();
       const [passwordHash, key] = await Promise.all([this.hasher.hash(input.pass), newKeyRecord(name, this.vault, now)]);
       const ownerId = randomUUID();

@@ -4,6 +4,7 @@ import { hatAddress, type Config } from '../config.js';
 import { NotAuthenticated } from '../errors.js';
 import type { HatRecord } from '../store/ports.js';
 import type { KeyRing } from './keys.js';
+import type { Metrics } from '../metrics.js';
 
 export type AccessScope = 'owner' | 'application' | 'validate';
 
@@ -33,6 +34,7 @@ export class Tokens {
   constructor(
     private readonly config: Config,
     private readonly keyring: KeyRing,
+    private readonly metrics?: Metrics,
   ) {}
 
   issuer(hat: string): string {
@@ -72,6 +74,7 @@ export class Tokens {
       ...extra,
     };
     const token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid }).sign(key);
+    this.metrics?.tokenIssued(claims.accessScope);
     return { token, claims };
   }
 

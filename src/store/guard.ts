@@ -12,9 +12,7 @@ type AnyFunction = (...args: unknown[]) => unknown;
 export function answeringOrUnavailable(store: Store, isUnavailable: (err: unknown) => boolean): Store {
   const translate = (err: unknown): never => {
     if (!isUnavailable(err)) throw err;
-    const unavailable = new Unavailable('The datastore is not answering; please try again shortly');
-    unavailable.cause = err;
-    throw unavailable;
+    throw new Unavailable('The datastore is not answering; please try again shortly', { cause: err });
   };
   const guard = <T extends object>(group: T): T => {
     const guarded: Record<string, unknown> = {};
@@ -37,6 +35,7 @@ export function answeringOrUnavailable(store: Store, isUnavailable: (err: unknow
     approvals: guard(store.approvals),
     records: guard(store.records),
     resets: guard(store.resets),
+    oidc: guard(store.oidc),
     keyRotation: guard(store.keyRotation),
     hatAdmin: guard(store.hatAdmin),
     attempts: (name, windowSeconds, limit) => guard(store.attempts(name, windowSeconds, limit)),

@@ -1,4 +1,5 @@
 import { answeringOrUnavailable } from './guard.js';
+import { openMongoOidc } from './mongo/oidc.js';
 import { groupByNamespace } from './sources.js';
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
@@ -9,6 +10,7 @@ import { sortByValue, sortValueAt, compareText, type SortValue } from './orderin
 import { UniqueViolation } from '../errors.js';
 import type {
   ActivityEntry,
+  OidcStore,
   ApplicationRecord,
   ApprovalRecord,
   DataRecord,
@@ -381,6 +383,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const Sequences = conn.model<SequenceDoc>('Sequence', s.sequence, 'sequences');
   const models: Model<any>[] = [Hats, Keys, Sessions, Activities, Applications, Grants, Approvals, Records, Sequences];
 
+  let oidc: OidcStore;
   try {
     // Collections must exist before a transaction writes to them (older servers refuse to create
     // one inside a transaction); createIndexes only adds what is missing, so several processes
@@ -393,6 +396,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     await attempts.createIndex({ expire: -1 }, { expireAfterSeconds: 0 });
     await attempts.createIndex({ key: 1 }, { unique: true });
     resets = await mongoResets(conn);
+    oidc = await openMongoOidc(conn);
   } catch (err) {
     await conn.close(true).catch(() => undefined);
     throw new Error(`Cannot prepare the MongoDB store's indexes: ${err instanceof Error ? err.message : String(err)}`, {
@@ -440,6 +444,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
 
   const store: Store = {
     kind: 'mongodb',
+    oidc,
     hats: {
       async create(hat, key) {
         try {

@@ -61,6 +61,7 @@ export type ActivityType =
   | 'email_change_requested'
   | 'email_confirmed'
   | 'logout'
+  | 'token_refused'
   | 'owner_disabled'
   | 'owner_enabled'
   | 'key_rotated';
@@ -87,15 +88,42 @@ export interface Permission {
   access: Access;
 }
 
-/** An approved service, registered on the cluster (SPEC 9). */
+export type ApplicationKind = 'App' | 'DataPlug' | 'Tool';
+
+export interface Developer {
+  name: string;
+  /** '' when none. */
+  url: string;
+}
+
+/**
+ * An approved service, registered on the cluster (SPEC 5, 9): one model for both the compact
+ * registration and the original HAT's manifest (services/application-model.ts maps them).
+ * Adapters keep it as one opaque JSON document, so fields added later need no schema change;
+ * records stored before a field existed are brought up to date at start-up by the registry.
+ * Text and link fields that are not given are ''.
+ */
 export interface ApplicationRecord {
   id: string;
   name: string;
   description: string;
+  /** The application's web address (the manifest's `kind.url`). */
   homepage: string;
   version: string;
   redirectUris: string[];
   permissions: Permission[];
+  kind: ApplicationKind;
+  headline: string;
+  /** An https URL, shown only as an <img>. */
+  logoUrl: string;
+  termsUrl: string;
+  dataUsePurpose: string;
+  supportContact: string;
+  developer: Developer | null;
+  /** The manifest's `setup.url`: where the application's own set-up starts. */
+  setupUrl: string;
+  /** The manifest as registered, for its fields the server does not use; null for a compact registration. */
+  source: Record<string, unknown> | null;
   createdAt: Date;
 }
 
@@ -265,6 +293,51 @@ export interface ResetStore {
   confirmEmail(hat: string, email: string): Promise<void>;
 }
 
+/**
+ * What oidc-provider keeps (SPEC 12): its models (Session, Interaction, AuthorizationCode,
+ * AccessToken, RefreshToken, Grant, PushedAuthorizationRequest, ReplayDetection, …), each an
+ * opaque JSON payload, kept per HAT. `hat` is '' for cluster-wide records (client secrets).
+ * An expired record is never returned; `consume` marks a code or refresh token as used, and
+ * `find` then returns it with `consumed` set, which is how the library detects a replay.
+ */
+export interface OidcRecord {
+  payload: Record<string, unknown>;
+  /** The grant a token belongs to, for revokeByGrantId. */
+  grantId?: string;
+  /** Session uid, for findByUid. */
+  uid?: string;
+  userCode?: string;
+  /** For Grants: which client and which account, for the dashboard and for "already approved". */
+  clientId?: string;
+  accountId?: string;
+  /** Null: never expires. */
+  expiresAt: Date | null;
+}
+
+export interface OidcGrantRow {
+  id: string;
+  payload: Record<string, unknown>;
+  lastUsedAt: Date | null;
+}
+
+export interface OidcStore {
+  upsert(hat: string, model: string, id: string, record: OidcRecord): Promise<void>;
+  find(hat: string, model: string, id: string): Promise<Record<string, unknown> | null>;
+  findByUid(hat: string, model: string, uid: string): Promise<Record<string, unknown> | null>;
+  findByUserCode(hat: string, model: string, userCode: string): Promise<Record<string, unknown> | null>;
+  /** Marks the record consumed at `at` (epoch seconds). */
+  consume(hat: string, model: string, id: string, at: number): Promise<void>;
+  destroy(hat: string, model: string, id: string): Promise<void>;
+  /** Removes every token and code of the grant, of any model (the Grant record itself stays). */
+  revokeByGrantId(hat: string, grantId: string): Promise<void>;
+  /** The HAT's unexpired Grant records, newest first. */
+  grants(hat: string): Promise<OidcGrantRow[]>;
+  /** The newest unexpired Grant of (client, account) on the HAT, if any. */
+  grantFor(hat: string, clientId: string, accountId: string): Promise<string | null>;
+  /** Notes that a grant's token was used. */
+  touchGrant(hat: string, grantId: string, at: Date): Promise<void>;
+}
+
 /** What a rotation did to one of a HAT's earlier keys (SPEC 4). */
 export interface KeyRetirement {
   kid: string;
@@ -307,12 +380,19 @@ export interface HatAdminStore {
    * was no such HAT.
    */
   remove(hat: string, reservedUntil: Date): Promise<boolean>;
+  /**
+   * Removes what requests still running during a deletion wrote for `hat` after it, when no HAT
+   * of that name exists (sign-up calls it before it creates one). Does nothing to an existing HAT.
+   */
+  clearLeftovers(hat: string): Promise<void>;
   /** Until when a deleted HAT's name stays reserved, or null when it is not. */
   reservedUntil(name: string): Promise<Date | null>;
 }
 
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
+  /** oidc-provider's storage (SPEC 12). */
+  readonly oidc: OidcStore;
   readonly hats: HatStore;
   readonly keys: KeyStore;
   readonly sessions: SessionStore;

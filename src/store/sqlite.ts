@@ -6,6 +6,7 @@ import path from 'node:path';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { attemptCounters } from './attempts.js';
 import { sqliteResets } from './sqlite/resets.js';
+import { sqliteOidc } from './sqlite/oidc.js';
 import { sqliteHatAdmin } from './sqlite/hat-admin.js';
 import { sqliteKeyRotation } from './sqlite/key-rotation.js';
 import { UniqueViolation } from '../errors.js';
@@ -352,6 +353,7 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
 
   const store: Store = {
     kind: 'sqlite',
+    oidc: sqliteOidc(db),
     hats: {
       async create(hat, key) {
         try {

@@ -166,3 +166,34 @@ describe('A rotation racing logins (SPEC 9)', () => {
     }
   });
 });
+
+describe('Scheduled rotation: KEY_ROTATION_DAYS (SPEC 4)', () => {
+  it('is off by default, and when set rotates exactly the HATs whose key is older, with the usual overlap', async () => {
+    const server = await startTestServer({ KEY_ROTATION_DAYS: '7' });
+    try {
+      assert.equal(server.config.keyRotationDays, 7);
+      const { token: fresh } = await server.createHat('newkey');
+      const vault = new KeyVault(server.config.keyEncryptionSecret);
+      const store = openSqliteStore(server.dataDir);
+      const old = await newKeyRecord('oldkey', vault, new Date(Date.now() - 8 * 24 * 3600 * 1000));
+      await store.hats.create(
+        { name: 'oldkey', ownerId: 'owner-of-oldkey', email: 'oldkey@example.com', fullName: '', passwordHash: 'x', disabled: false, tokensNotBefore: 0, revision: 1, createdAt: new Date() },
+        old,
+      );
+      await store.close();
+      const rotated = await server.services.hatAdmin.rotateKeysOlderThan(server.config.keyRotationDays);
+      assert.deepEqual(rotated, ['oldkey']);
+      assert.deepEqual((await server.call('oldkey', '/.well-known/jwks.json')).json<{ keys: Array<{ kid: string }> }>().keys.length, 2);
+      assert.equal((await server.call('newkey', '/.well-known/jwks.json')).json<{ keys: unknown[] }>().keys.length, 1);
+      assert.equal((await server.call('newkey', '/users/access_token/validate', { headers: { 'X-Auth-Token': fresh } })).status, 200);
+      const { entries } = await server.services.activity.page('oldkey', 1, 5);
+      assert.match(entries[0]?.detail ?? '', /scheduled/);
+      assert.deepEqual(await server.services.hatAdmin.rotateKeysOlderThan(7), [], 'a second sweep finds nothing to do');
+    } finally {
+      await server.stop();
+    }
+    const off = await startTestServer();
+    assert.equal(off.config.keyRotationDays, 0);
+    await off.stop();
+  });
+});

@@ -1,21 +1,8 @@
 import { decodeJwt } from 'jose';
 import type { Permission } from '../../src/store/ports.js';
+import { registrationFor } from './fixtures.js';
 import type { Reply } from './http.js';
 import type { TestServer } from './server.js';
-
-/** A registration as an operator would send it, with the given id and permissions. */
-export function registration(id: string, permissions: Permission[] = [], extra: Record<string, unknown> = {}) {
-  return {
-    id,
-    name: `The ${id} application`,
-    description: `What ${id} does with your data`,
-    homepage: `https://${id}.example.com/`,
-    version: '1.0.0',
-    redirectUris: [`https://${id}.example.com/callback`],
-    permissions,
-    ...extra,
-  };
-}
 
 export function adminHeaders(server: TestServer): Record<string, string> {
   return { authorization: `Bearer ${server.config.adminToken}` };
@@ -27,7 +14,7 @@ export function admin(server: TestServer, method: string, path: string, body?: u
 }
 
 export async function registerApp(server: TestServer, id: string, permissions: Permission[] = []): Promise<void> {
-  const reply = await admin(server, 'POST', '/api/admin/applications', registration(id, permissions));
+  const reply = await admin(server, 'POST', '/api/admin/applications', registrationFor(id, permissions));
   if (reply.status !== 201) throw new Error(`registering ${id} failed: ${reply.status} ${reply.text}`);
 }
 

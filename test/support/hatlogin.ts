@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { importSPKI, jwtVerify, type JWTPayload } from 'jose';
 import { openSqliteStore } from '../../src/store/sqlite.js';
-import type { ApplicationRecord, Store } from '../../src/store/ports.js';
+import type { Store } from '../../src/store/ports.js';
 import type { Reply } from './http.js';
 import { FormClient, valueOf } from './forms.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from './server.js';
@@ -25,29 +25,6 @@ export async function startWithStore(env: Record<string, string> = {}): Promise<
 
 export function flowPath(name: string, redirect: string): string {
   return `/hatlogin?name=${encodeURIComponent(name)}&redirect=${encodeURIComponent(redirect)}`;
-}
-
-export function application(overrides: Partial<ApplicationRecord> = {}): ApplicationRecord {
-  return {
-    id: 'notes-app',
-    name: 'Notes',
-    description: 'Keeps your notes on your own HAT.',
-    homepage: 'https://notes.example.com',
-    version: '1.0.0',
-    redirectUris: ['https://notes.example.com/auth/callback'],
-    permissions: [
-      { namespace: 'notes', access: 'write' },
-      { namespace: 'profile', access: 'read' },
-    ],
-    createdAt: new Date(),
-    ...overrides,
-  };
-}
-
-/** The same application as the admin API takes it (SPEC 9). */
-export function registration(overrides: Partial<ApplicationRecord> = {}): Omit<ApplicationRecord, 'createdAt'> {
-  const { createdAt: _createdAt, ...body } = application(overrides);
-  return body;
 }
 
 /** Shows the login page for `name`/`redirect` and submits `password`; returns the login POST's reply. */

@@ -1,11 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Next } from 'koa';
 import { NotAuthenticated, Titles } from '../../errors.js';
+import { registryView } from '../../services/application-model.js';
 import type { Services } from '../../services/index.js';
 import { readJson } from '../body.js';
 import type { AppContext, AppRouter } from '../context.js';
 
 const BASE = '/api/admin/applications';
+/** A HAT manifest with its data bundles and screenshots can be larger than an ordinary body. */
+const MAX_REGISTRATION_BYTES = 256 * 1024;
 
 /**
  * `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time: both sides are hashed first,
@@ -27,27 +30,36 @@ export function adminOnly(adminToken: string) {
   };
 }
 
-/** The cluster's application registry (SPEC 9), for operators. POST creates, PUT replaces. */
+/**
+ * The cluster's application registry (SPEC 9), for operators. POST creates, PUT replaces; either
+ * takes a compact registration or a HAT manifest, and every answer shows the manifest.
+ */
 export function adminRoutes(router: AppRouter, services: Services): void {
   const admin = adminOnly(services.config.adminToken);
   const registry = services.registry;
   const id = (ctx: AppContext) => String((ctx.params as Record<string, unknown>).id ?? '');
 
   router.get(BASE, admin, async (ctx) => {
-    ctx.body = await registry.list();
+    ctx.body = (await registry.list()).map(registryView);
   });
   router.post(BASE, admin, async (ctx) => {
     ctx.status = 201;
-    ctx.body = await registry.create(await readJson(ctx));
+    ctx.body = registryView(await registry.create(await readJson(ctx, { limit: MAX_REGISTRATION_BYTES })));
   });
   router.get(`${BASE}/:id`, admin, async (ctx) => {
-    ctx.body = await registry.get(id(ctx));
+    ctx.body = registryView(await registry.get(id(ctx)));
   });
   router.put(`${BASE}/:id`, admin, async (ctx) => {
-    ctx.body = await registry.replace(id(ctx), await readJson(ctx));
+    ctx.body = registryView(await registry.replace(id(ctx), await readJson(ctx, { limit: MAX_REGISTRATION_BYTES })));
   });
   router.delete(`${BASE}/:id`, admin, async (ctx) => {
     const { grantsRemoved } = await registry.remove(id(ctx));
     ctx.body = { message: 'Application removed', id: id(ctx), grantsRemoved };
+  });
+  // SPEC 12: the OAuth client secret, shown once; a new one ends the old one.
+  router.post(`${BASE}/:id/client-secret`, admin, async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = 201;
+    ctx.body = await services.oauth.clients.issueSecret(id(ctx));
   });
 }

@@ -58,6 +58,15 @@ export async function mongoOperatorStores({ conn, transaction, insertKey }: Oper
       { session, returnDocument: 'after', projection: { revision: 1 } },
     );
 
+  /** Every document of the HAT in every collection that keeps a `hat` field, whoever added it. */
+  const removeHeld = async (name: string) => {
+    const db = conn.db;
+    if (!db) throw new Error('The MongoDB connection is closed');
+    for (const { name: collection } of await db.listCollections({}, { nameOnly: true }).toArray()) {
+      if (!NOT_BY_HAT.has(collection) && !collection.startsWith('system.')) await db.collection(collection).deleteMany({ hat: name });
+    }
+  };
+
   const keyRotation: KeyRotationStore = {
     async rotate(key, { retireAt, revoke }) {
       return transaction(async (session) => {
@@ -112,13 +121,13 @@ export async function mongoOperatorStores({ conn, transaction, insertKey }: Oper
         return true;
       });
       if (!existed) return false;
-      const db = conn.db;
-      if (!db) throw new Error('The MongoDB connection is closed');
-      for (const { name: collection } of await db.listCollections({}, { nameOnly: true }).toArray()) {
-        if (!NOT_BY_HAT.has(collection) && !collection.startsWith('system.')) await db.collection(collection).deleteMany({ hat: name });
-      }
+      await removeHeld(name);
       await hats().deleteOne({ _id: name as never });
       return true;
+    },
+    async clearLeftovers(hat) {
+      if (await hats().findOne({ _id: String(hat) as never }, { projection: { _id: 1 } })) return;
+      await removeHeld(String(hat));
     },
     async reservedUntil(name) {
       const doc = await Reserved.findOne({ _id: String(name), until: { $gt: new Date() } }).lean<ReservedNameDoc>().exec();

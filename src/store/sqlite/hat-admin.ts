@@ -36,11 +36,19 @@ export function sqliteHatAdmin(db: Database.Database): HatAdminStore {
     (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[]).filter(
       (table) => table !== 'hats' && (db.pragma(`table_info("${table}")`) as Array<{ name: string }>).some((c) => c.name === 'hat'),
     );
-  const remove = db.transaction((hat: string, until: number): boolean => {
+  const exists = db.prepare('SELECT 1 FROM hats WHERE name = ?').pluck();
+  const removeHeld = (hat: string) => {
     for (const table of hatTables()) db.prepare(`DELETE FROM "${table}" WHERE hat = ?`).run(hat);
-    const deleted = q.deleteHat.run(hat).changes > 0;
-    if (deleted) q.reserve.run(hat, until);
-    return deleted;
+  };
+  const remove = db.transaction((hat: string, until: number): boolean => {
+    if (!exists.get(hat)) return false;
+    removeHeld(hat);
+    q.deleteHat.run(hat);
+    q.reserve.run(hat, until);
+    return true;
+  });
+  const clearLeftovers = db.transaction((hat: string) => {
+    if (!exists.get(hat)) removeHeld(hat);
   });
   return {
     async names({ skip, take }) {
@@ -51,6 +59,9 @@ export function sqliteHatAdmin(db: Database.Database): HatAdminStore {
     },
     async remove(hat, reservedUntil) {
       return remove.immediate(hat, reservedUntil.getTime());
+    },
+    async clearLeftovers(hat) {
+      clearLeftovers.immediate(hat);
     },
     async reservedUntil(name) {
       const until = q.reserved.get(name, Date.now()) as number | undefined;

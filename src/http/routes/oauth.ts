@@ -1,0 +1,76 @@
+import type { Next } from 'koa';
+import { hatAddress } from '../../config.js';
+import type { Services } from '../../services/index.js';
+import type { HatRecord } from '../../store/ports.js';
+import type { PageRender } from '../app.js';
+import { isLoggedIn } from '../browser-login.js';
+import type { AppContext } from '../context.js';
+import { INTERACTION_PREFIX, OAUTH_PREFIX, setOwnerLogin } from '../oidc/provider.js';
+import { ProviderCache } from '../oidc/providers.js';
+
+export { oauthInteractionRoutes } from './oauth-interaction.js';
+
+const DISCOVERY = new Set(['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']);
+
+/** Paths that belong to the HAT's OAuth provider (our interaction pages excepted). */
+export function isProviderPath(path: string): boolean {
+  return DISCOVERY.has(path) || (path.startsWith(OAUTH_PREFIX) && !path.startsWith(INTERACTION_PREFIX));
+}
+
+/** The HATs' providers, with this server's error page for what must never be redirected. */
+export function oauthProviders(services: Services, render: PageRender): ProviderCache {
+  const { config } = services;
+  return new ProviderCache(
+    {
+      config,
+      hats: services.hats,
+      oauth: services.oauth,
+      keys: services.keys,
+      registry: services.registry,
+      async renderError(ctx, out, hat: HatRecord) {
+        ctx.type = 'html';
+        ctx.body = await render('error.njk', {
+          status: ctx.status,
+          title: errorTitle(out.error),
+          cause: out.error_description ?? out.error,
+          hint: 'The website that sent you here made a request this HAT cannot accept. Nothing was sent back to it.',
+          hatAddress: hatAddress(config, hat.name),
+        });
+      },
+      log: services.log,
+    },
+    { size: config.oidcProviderCache, registryFreshnessMs: config.revisionCheckMs },
+  );
+}
+
+function errorTitle(error: string): string {
+  switch (error) {
+    case 'invalid_client':
+      return 'Unknown or refused website';
+    case 'invalid_redirect_uri':
+      return 'Refused return address';
+    case 'invalid_client_metadata':
+      return "The website's description was refused";
+    default:
+      return 'The sign-in request was refused';
+  }
+}
+
+/**
+ * Hands the provider's paths on a HAT host to that HAT's Provider (a Koa app of its own);
+ * everything else goes on to our routes. The owner's browser login travels with the request,
+ * so that the provider's login prompt follows the HAT's own session.
+ */
+export function oauthMount(cache: ProviderCache) {
+  return async function toProvider(ctx: AppContext, next: Next): Promise<void> {
+    if (ctx.state.tenant.kind !== 'hat' || !isProviderPath(ctx.path)) return next();
+    const hat = ctx.state.tenant.hat;
+    const session = ctx.session as { loggedInAt?: number } | null;
+    setOwnerLogin(ctx.req, { loggedInAt: isLoggedIn(ctx) ? (session?.loggedInAt ?? 0) : undefined });
+    const { handle } = await cache.get(hat);
+    // The provider answers on the raw response; Koa must not answer a second time.
+    ctx.respond = false;
+    await handle(ctx.req, ctx.res);
+    ctx.status = ctx.res.statusCode;
+  };
+}
