@@ -78,12 +78,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 
 export async function benchData(): Promise<DataBenchResult> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hat-bench-data-'));
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', SCRYPT_LOG2N: '10' });
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', SIGNUP_PER_CLIENT_HOUR: '100000' });
   const store = openSqliteStore(dataDir);
   try {
     const services = createServices(config, store, createLogger('silent'));
     const password = 'correct horse battery staple';
-    await services.signup.create({ username: 'bench', email: 'bench@example.com', pass: password, passRepeat: password });
+    await services.signup.create({ username: 'bench', email: 'bench@example.com', pass: password, passRepeat: password }, '127.0.0.1');
     const hat = await services.hats.find('bench');
     if (!hat) throw new Error('the bench HAT was not created');
     const owner = services.auth.ownerByPassword(hat);
@@ -94,7 +94,7 @@ export async function benchData(): Promise<DataBenchResult> {
     for (let start = 0; start < RECORDS; start += BATCH) {
       const batch = Array.from({ length: BATCH }, (_, k) => sample(start + k));
       const [written, ms] = await timed(() => data.write(owner, 'bench', 'diary/entries', async () => batch));
-      if (written.length !== BATCH) throw new Error('a batch was not stored whole');
+      if (written.records.length !== BATCH) throw new Error('a batch was not stored whole');
       batchTimes.push(ms);
     }
     const writeSeconds = (performance.now() - t0) / 1000;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { privateDir } from './private-files.js';
 
 /** Everything the server reads from its environment (SPEC section 11), parsed once at start-up. */
 export interface Config {
@@ -20,9 +21,7 @@ export interface Config {
   readonly logLevel: string;
   /** Token lifetimes in seconds (SPEC 4). */
   readonly tokenTtl: { readonly owner: number; readonly application: number; readonly validate: number };
-  /** scrypt cost: N = 2^log2N, block size r, parallelism p (memory ≈ 128·N·r bytes). */
-  readonly passwordHash: { readonly log2N: number; readonly r: number; readonly p: number };
-  /** Browser session lifetime in milliseconds. */
+  /** Browser session idle lifetime in milliseconds. */
   readonly sessionTtlMs: number;
   /** How long another process's changes may stay unseen (multi-process MongoDB set-ups). */
   readonly revisionCheckMs: number;
@@ -30,6 +29,12 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   /** The From of every mail. */
   readonly mailFrom: string;
+  /** SPEC 9: sign-ups per client an hour, and on the whole cluster a minute. */
+  readonly signupLimits: { readonly perClientHour: number; readonly perMinute: number };
+  /** SPEC 7: a browser session ends this long after its login, however active (SESSION_MAX_AGE_DAYS). */
+  readonly sessionMaxAgeMs: number;
+  /** The password-strength estimate's time budget; running out counts as too weak. */
+  readonly passwordCheckTimeoutMs: number;
   /** Serve /metrics and count (METRICS=false turns both off). */
   readonly metrics: boolean;
   /** Rotate every HAT's signing key once it is this many days old; 0: never by schedule (SPEC 4). */
@@ -100,7 +105,7 @@ function resolveSecrets(env: NodeJS.ProcessEnv, production: boolean, dataDir: st
     }
   }
   if (changed) {
-    mkdirSync(dataDir, { recursive: true });
+    privateDir(dataDir);
     writeFileSync(file, JSON.stringify(kept, null, 2), { mode: 0o600 });
   }
   return { ...(kept as Record<SecretName, string>), ...fromEnv };
@@ -134,10 +139,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       application: int(env, 'APPLICATION_TOKEN_TTL', 3 * 24 * 3600, 1),
       validate: int(env, 'VALIDATE_TOKEN_TTL', 3600, 1),
     },
-    passwordHash: { log2N: int(env, 'SCRYPT_LOG2N', 15, 10), r: int(env, 'SCRYPT_R', 8, 1), p: int(env, 'SCRYPT_P', 1, 1) },
     sessionTtlMs: int(env, 'SESSION_TTL_SECONDS', 12 * 3600, 60) * 1000,
     revisionCheckMs: int(env, 'REVISION_CHECK_MS', 1000, 0),
     ...mailConfig(env, hatDomain),
+    signupLimits: { perClientHour: int(env, 'SIGNUP_PER_CLIENT_HOUR', 5, 1), perMinute: int(env, 'SIGNUP_PER_MINUTE', 60, 1) },
+    sessionMaxAgeMs: int(env, 'SESSION_MAX_AGE_DAYS', 30, 1, 3650) * 24 * 3600 * 1000,
+    passwordCheckTimeoutMs: int(env, 'PASSWORD_CHECK_TIMEOUT_MS', 2000, 50, 60_000),
     keyRotationDays: int(env, 'KEY_ROTATION_DAYS', 0, 0, 36500),
     metrics: bool(env, 'METRICS', true),
     oidcProviderCache: int(env, 'OIDC_PROVIDER_CACHE', 1000, 1),

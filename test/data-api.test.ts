@@ -30,11 +30,13 @@ describe('the data API (SPEC 8)', () => {
   after(() => server.stop());
 
   describe('writing', () => {
-    it('stores one object and answers 201 with it as a one-record list', async () => {
+    it('stores one object and answers 201 with that one record object, as the original did', async () => {
       const reply = await call('POST', `${DATA}/notes/today`, { text: 'hello', tags: ['a', 'b'] });
       assert.equal(reply.status, 201);
-      const [record, ...rest] = reply.json() as Rec[];
-      assert.equal(rest.length, 0);
+      const record = reply.json() as Rec;
+      assert.equal(Array.isArray(record), false);
+      const arrayOfOne = await call('POST', `${DATA}/notes/listed`, [{ one: 1 }]);
+      assert.equal(arrayOfOne.json().length, 1, 'an array of one is answered as an array');
       assert.equal(record!.endpoint, 'notes/today');
       assert.match(record!.recordId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       assert.deepEqual(record!.data, { text: 'hello', tags: ['a', 'b'] });
@@ -262,7 +264,7 @@ describe('the data API (SPEC 8)', () => {
     it("cannot delete another HAT's records: they are unknown here (404)", async () => {
       const bob = await server.ownerToken('bob');
       const made = await server.call('bob', `${DATA}/mine/x`, { method: 'POST', headers: { 'x-auth-token': bob }, body: { secret: 1 } });
-      const id = (made.json() as Rec[])[0]!.recordId;
+      const id = (made.json() as Rec).recordId;
       assert.equal((await call('DELETE', `${DATA}?records=${id}`)).status, 404);
       const still = await server.call('bob', `${DATA}/mine/x`, { headers: { 'x-auth-token': bob } });
       assert.equal(still.json().length, 1);

@@ -12,21 +12,38 @@ import { startTestServer, type TestServer } from './support/server.js';
 const DATA = '/api/v2.6/data';
 
 type Caller = 'owner' | 'app-read' | 'app-write' | 'app-elsewhere' | 'app-disabled' | 'app-of-bob' | 'validate' | 'bob-owner' | 'no token';
-type Operation = 'GET ns/ep' | 'POST ns/ep' | 'DELETE ns/ep' | 'DELETE ?records' | 'GET sources';
+type Operation =
+  | 'GET ns/ep'
+  | 'POST ns/ep'
+  | 'DELETE ns/ep'
+  | 'DELETE ?records'
+  | 'GET sources'
+  | 'PUT data'
+  | 'POST data-batch'
+  | 'GET data-record';
 
-const OPERATIONS: Operation[] = ['GET ns/ep', 'POST ns/ep', 'DELETE ns/ep', 'DELETE ?records', 'GET sources'];
+const OPERATIONS: Operation[] = [
+  'GET ns/ep',
+  'POST ns/ep',
+  'DELETE ns/ep',
+  'DELETE ?records',
+  'GET sources',
+  'PUT data',
+  'POST data-batch',
+  'GET data-record',
+];
 
-const EXPECTED: Record<Caller, [number, number, number, number, number]> = {
-  //                GET   POST  DELETE  ?records  sources
-  owner:           [200,  201,  200,    200,      200],
-  'app-read':      [200,  403,  403,    403,      200],
-  'app-write':     [200,  201,  200,    200,      200],
-  'app-elsewhere': [403,  403,  403,    403,      200],
-  'app-disabled':  [401,  401,  401,    401,      401],
-  'app-of-bob':    [401,  401,  401,    401,      401],
-  validate:        [403,  403,  403,    403,      403],
-  'bob-owner':     [401,  401,  401,    401,      401],
-  'no token':      [401,  401,  401,    401,      401],
+const EXPECTED: Record<Caller, [number, number, number, number, number, number, number, number]> = {
+  //                GET   POST  DELETE  ?records  sources  PUT   batch  record
+  owner:           [200,  201,  200,    200,      200,     201,  201,   200],
+  'app-read':      [200,  403,  403,    403,      200,     403,  403,   200],
+  'app-write':     [200,  201,  200,    200,      200,     201,  201,   200],
+  'app-elsewhere': [403,  403,  403,    403,      200,     403,  403,   403],
+  'app-disabled':  [401,  401,  401,    401,      401,     401,  401,   401],
+  'app-of-bob':    [401,  401,  401,    401,      401,     401,  401,   401],
+  validate:        [403,  403,  403,    403,      403,     403,  403,   403],
+  'bob-owner':     [401,  401,  401,    401,      401,     401,  401,   401],
+  'no token':      [401,  401,  401,    401,      401,     401,  401,   401],
 };
 
 /** What each caller may see in /data/sources (when it may list them at all). */
@@ -82,7 +99,7 @@ describe('who may do what with the data (SPEC 8)', () => {
   async function perform(caller: Caller, operation: Operation): Promise<Reply> {
     const made = await ownerCall(server, 'alice', alice, 'POST', `${DATA}/ns/ep`, { made: operation });
     assert.equal(made.status, 201);
-    const recordId = (made.json() as Array<{ recordId: string }>)[0]!.recordId;
+    const recordId = (made.json() as { recordId: string }).recordId;
     const token = tokens.get(caller);
     const headers: Record<string, string> = token ? { 'x-auth-token': token } : {};
     switch (operation) {
@@ -96,6 +113,12 @@ describe('who may do what with the data (SPEC 8)', () => {
         return server.call('alice', `${DATA}?records=${recordId}`, { method: 'DELETE', headers });
       case 'GET sources':
         return server.call('alice', `${DATA}/sources`, { headers });
+      case 'PUT data':
+        return server.call('alice', DATA, { method: 'PUT', headers, body: [{ endpoint: 'ns/ep', recordId, data: { by: caller } }] });
+      case 'POST data-batch':
+        return server.call('alice', '/api/v2.6/data-batch', { method: 'POST', headers, body: [{ endpoint: 'ns/batch', data: { by: caller } }] });
+      case 'GET data-record':
+        return server.call('alice', `/api/v2.6/data-record/${recordId}`, { headers });
     }
   }
 
@@ -135,8 +158,8 @@ describe('who may do what with the data (SPEC 8)', () => {
   });
 
   it('needs write on every namespace of the records an application deletes by id, and deletes none otherwise', async () => {
-    const inNs = (await ownerCall(server, 'alice', alice, 'POST', `${DATA}/ns/mixed`, { a: 1 })).json()[0].recordId;
-    const inOther = (await ownerCall(server, 'alice', alice, 'POST', `${DATA}/other/mixed`, { b: 1 })).json()[0].recordId;
+    const inNs = (await ownerCall(server, 'alice', alice, 'POST', `${DATA}/ns/mixed`, { a: 1 })).json().recordId;
+    const inOther = (await ownerCall(server, 'alice', alice, 'POST', `${DATA}/other/mixed`, { b: 1 })).json().recordId;
     const reply = await server.call('alice', `${DATA}?records=${inNs},${inOther}`, {
       method: 'DELETE',
       headers: { 'x-auth-token': tokens.get('app-write')! },

@@ -781,6 +781,32 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
         assert.equal(await store().records.remove(a, []), 0);
       });
 
+      it('update replaces the JSON of the HAT’s records, keeping id, endpoint, order and time', async () => {
+        const a = fresh('rec');
+        const [r1, r2, r3] = [record('x/one', { n: 1 }), record('x/one', { n: 2 }), record('y/two', { n: 3 })];
+        await store().records.insert(a, [r1!, r2!, r3!]);
+        const json = '{ "n" : 10, "$set": {"a.b": 1} }';
+        assert.equal(await store().records.update(a, [{ recordId: r1!.recordId, json }, { recordId: r3!.recordId, json: '{}' }]), true);
+        assert.deepEqual(await read(a, 'x/one'), [{ ...r1!, json }, r2]);
+        assert.deepEqual(await read(a, 'y/two'), [{ ...r3!, json: '{}' }]);
+        assert.equal(await store().records.update(a, []), true);
+      });
+
+      it('update is all or nothing: one id that is not the HAT’s record changes nothing', async () => {
+        const a = fresh('rec');
+        const b = fresh('rec');
+        const mine = record('x/one', { n: 1 });
+        const foreign = record('x/one', { n: 2 });
+        await store().records.insert(a, [mine]);
+        await store().records.insert(b, [foreign]);
+        for (const other of [foreign.recordId, randomUUID()]) {
+          const changes = [{ recordId: mine.recordId, json: '{"changed":true}' }, { recordId: other, json: '{"changed":true}' }];
+          assert.equal(await store().records.update(a, changes), false);
+        }
+        assert.deepEqual(await read(a, 'x/one'), [mine]);
+        assert.deepEqual(await read(b, 'x/one'), [foreign]);
+      });
+
       it('sources lists the HAT’s endpoints that hold records, grouped by namespace and sorted', async () => {
         const a = fresh('rec');
         const b = fresh('rec');

@@ -208,7 +208,7 @@ describe('Across processes: a change made in one server is seen by another withi
         PORT: String(await freePort()),
         PUBLIC_PORT: String(one.port),
         LOG_LEVEL: 'silent',
-        SCRYPT_LOG2N: '10',
+        SIGNUP_PER_CLIENT_HOUR: '100000',
         REVISION_CHECK_MS: String(REVISION_CHECK_MS),
       }),
     );

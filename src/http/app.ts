@@ -30,6 +30,7 @@ import { securityHeaders } from './security.js';
 import { browserSession } from './session.js';
 import { matchCachingRouter } from './router.js';
 import { tenancy } from './tenancy.js';
+import { crossOriginApi } from './cors.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROOT_DIR = path.basename(ROOT) === 'dist' ? path.dirname(ROOT) : ROOT;
@@ -124,6 +125,7 @@ export function createApp(services: Services): Koa<AppState> {
   app.use(errorResponder(log));
   app.use(staticFiles());
   app.use(tenancy(config, services.hats));
+  app.use(crossOriginApi());
   app.use(browserSession(app, config, services.sessions));
   app.use(oauthMount(oauth));
   app.use(async (ctx: AppContext, next: Next) => {

@@ -70,12 +70,17 @@ export async function logOut(ctx: AppContext, services: Services, via: Attempt['
 
 /**
  * True when this browser's session is logged in as the owner of this request's HAT. A session
- * that began before the latest password change, or on a disabled HAT, is not: those end every
+ * older than SESSION_MAX_AGE_DAYS, or that began before the latest password change, or on a
+ * disabled HAT, is not: the latter end every
  * session, and this also covers one that a request running at that moment saved back.
  */
 export function isLoggedIn(ctx: AppContext): boolean {
   const session = ctx.session as unknown as OwnerSession | null;
   if (session?.owner !== true || ctx.state.tenant?.kind !== 'hat') return false;
   const hat = ctx.state.tenant.hat;
-  return !hat.disabled && (session.loggedInAt ?? 0) >= hat.tokensNotBefore * 1000;
+  const loggedInAt = session.loggedInAt ?? 0;
+  // SPEC 7: an absolute lifetime besides the idle one; a session kept busy still ends.
+  const maxAge = ctx.state.sessionMaxAgeMs ?? 0;
+  if (maxAge > 0 && Date.now() - loggedInAt >= maxAge) return false;
+  return !hat.disabled && loggedInAt >= hat.tokensNotBefore * 1000;
 }

@@ -12,6 +12,8 @@ export interface AppState {
   principal?: Principal;
   /** The CSRF token to put in this page's forms. */
   csrfToken?: string;
+  /** SESSION_MAX_AGE_DAYS in ms, set by the session middleware: no login outlives it (SPEC 7). */
+  sessionMaxAgeMs?: number;
 }
 
 export type AppContext = ParameterizedContext<AppState>;

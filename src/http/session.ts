@@ -42,7 +42,11 @@ export function browserSession(app: Koa<any, any>, config: Config, sessions: Ses
           return found && ctx && found.hat === tenantKey(ctx) ? found.data : null;
         },
         async set(id: string, data: Record<string, unknown>, maxAge: number, { ctx }: { ctx?: AppContext }) {
-          await sessions.set({ id, hat: ctx ? tenantKey(ctx) : '', data, expiresAt: new Date(Date.now() + maxAge) });
+          // Renewed while in use, but never past SESSION_MAX_AGE_DAYS after the login (SPEC 7).
+          const idleEnd = Date.now() + maxAge;
+          const loggedInAt = typeof data.loggedInAt === 'number' ? data.loggedInAt : null;
+          const end = loggedInAt === null ? idleEnd : Math.min(idleEnd, loggedInAt + config.sessionMaxAgeMs);
+          await sessions.set({ id, hat: ctx ? tenantKey(ctx) : '', data, expiresAt: new Date(end) });
         },
         async destroy(id: string) {
           await sessions.destroy(id);
@@ -57,6 +61,7 @@ export function browserSession(app: Koa<any, any>, config: Config, sessions: Ses
     if (isApiPath(ctx.path)) return next();
     // Behind a TLS-terminating proxy Koa may not know the request was https; the cookie still is.
     if (https) (ctx.cookies as unknown as { secure: boolean }).secure = true;
+    ctx.state.sessionMaxAgeMs = config.sessionMaxAgeMs;
     return middleware(ctx as never, next);
   };
 }

@@ -16,7 +16,8 @@ export function tenancy(config: Config, hats: HatDirectory) {
     const host = ctx.hostname.toLowerCase().replace(/\.$/, '');
     if (!host) throw new InvalidInput('The request has no Host header, and only the Host says which HAT is meant', { field: 'Host' });
     // Two Host headers could be read differently by a proxy in front and by us: refuse, never guess.
-    if (hostHeaders(ctx) > 1) throw new InvalidInput('The request has more than one Host header', { field: 'Host' });
+    if (headerCount(ctx, 'host') > 1) throw new InvalidInput('The request has more than one Host header', { field: 'Host' });
+    checkHostHeaders(ctx, config.trustProxy);
     if (clusterHosts.has(host)) {
       ctx.state.tenant = { kind: 'cluster' };
       return next();
@@ -31,9 +32,41 @@ export function tenancy(config: Config, hats: HatDirectory) {
   };
 }
 
-function hostHeaders(ctx: AppContext): number {
+function headerCount(ctx: AppContext, name: string): number {
   const raw = ctx.req.rawHeaders;
   let count = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') count++;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) count++;
   return count;
+}
+
+/** `name[:port]` or `[v6][:port]`: nothing else is a host (no list, no user-info, no path). */
+const HOST_VALUE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * A Host that a proxy, a cache and we could each read differently is refused (400), never
+ * guessed at: a comma list, an `@`, anything but one host and port; a request target in
+ * absolute form (`GET http://a/ HTTP/1.1`) naming another host than Host; and, behind a
+ * trusted proxy, more than one X-Forwarded-Host value.
+ */
+function checkHostHeaders(ctx: AppContext, trustProxy: boolean): void {
+  const host = ctx.req.headers.host ?? '';
+  if (host !== '' && !HOST_VALUE.test(host)) throw new InvalidInput('The Host header must name exactly one host (and port)', { field: 'Host' });
+  const target = ctx.req.url ?? '';
+  if (!target.startsWith('/') && target !== '*') {
+    let targetHost: string;
+    try {
+      targetHost = new URL(target).host;
+    } catch {
+      throw new InvalidInput('The request target is not a valid URL', { field: 'Host' });
+    }
+    if (targetHost.toLowerCase() !== host.toLowerCase()) {
+      throw new InvalidInput('The request target names another host than the Host header', { field: 'Host' });
+    }
+  }
+  if (!trustProxy) return;
+  const forwarded = ctx.req.headers['x-forwarded-host'];
+  if (forwarded === undefined) return;
+  if (headerCount(ctx, 'x-forwarded-host') > 1 || typeof forwarded !== 'string' || !HOST_VALUE.test(forwarded.trim())) {
+    throw new InvalidInput('X-Forwarded-Host must hold exactly one host (and port)', { field: 'X-Forwarded-Host' });
+  }
 }

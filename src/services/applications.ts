@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation, Titles } from '../errors.js';
 import type { ApplicationRecord, GrantRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
+import { nextSecond, untilSecond } from './clock.js';
 import type { HatDirectory } from './hats.js';
 import { covers, narrow, type DeclaredPermissions } from './permissions.js';
 import type { IssuedToken, Tokens } from './tokens.js';
@@ -232,14 +232,15 @@ export class HatApplications {
       covers(app.permissions, existing.permissions);
     if (existing && unchanged) return statusOf(app, existing);
     const now = new Date();
-    const nowSeconds = Math.floor(now.getTime() / 1000);
     const grant: GrantRecord = {
       hat: hat.name,
       applicationId: id,
       enabled: true,
       permissions: app.permissions.map((p) => ({ ...p })),
       version: app.version,
-      tokensNotBefore: existing?.enabled ? existing.tokensNotBefore : Math.max(existing?.tokensNotBefore ?? 0, nowSeconds),
+      // Strictly after every token issued so far: a grant removed (the application left the
+      // registry) and made again within one second must not revive that second's tokens.
+      tokensNotBefore: existing?.enabled ? existing.tokensNotBefore : Math.max(existing?.tokensNotBefore ?? 0, nextSecond()),
       updatedAt: now,
       lastUsedAt: existing?.lastUsedAt ?? null,
     };
@@ -258,7 +259,7 @@ export class HatApplications {
     const existing = await this.store.grants.get(hat.name, id);
     if (!existing?.enabled) return statusOf(app, existing);
     const now = new Date();
-    const grant: GrantRecord = { ...existing, enabled: false, tokensNotBefore: Math.floor(now.getTime() / 1000) + 1, updatedAt: now };
+    const grant: GrantRecord = { ...existing, enabled: false, tokensNotBefore: nextSecond(), updatedAt: now };
     await this.store.grants.put(grant);
     this.hats.forget(hat.name);
     await this.logChange(hat, app, 'application_disabled', change);
@@ -324,7 +325,6 @@ export class HatApplications {
 }
 
 async function untilAccepted(grant: GrantRecord): Promise<void> {
-  const wait = grant.tokensNotBefore * 1000 - Date.now();
-  if (wait > 0) await sleep(wait);
+  await untilSecond(grant.tokensNotBefore);
 }
 

@@ -5,7 +5,7 @@ import type { ApplicationChange, ApplicationStatus, HatApplications } from './ap
 import type { Approvals } from './approvals.js';
 import type { Attempt, Owners } from './owners.js';
 import { permissionsKey } from './permissions.js';
-import { passwordProblem } from './strength.js';
+import { passwordLengthProblem } from './strength.js';
 
 /** Everything the owner has let in, and what they could let in (SPEC 7). */
 export interface Overview {
@@ -120,30 +120,40 @@ export class Dashboard {
     return { status: await this.applications.enable(hat, id, this.change(actor)), changed: false };
   }
 
-  /** What is wrong with the form before the old password is even checked; empty when nothing. */
-  passwordChangeProblems(hat: HatRecord, input: PasswordChange): FieldProblems<keyof PasswordChange> {
+  /**
+   * What is wrong with the form before the old password is even checked: only what costs
+   * nothing to find. The strength of the new password is estimated after the old one was
+   * found right (see Owners.changePassword), never for someone who does not know it.
+   */
+  passwordChangeProblems(_hat: HatRecord, input: PasswordChange): FieldProblems<keyof PasswordChange> {
     const problems: FieldProblems<keyof PasswordChange> = {};
     if (!input.oldPassword) problems.oldPassword = 'Enter your current password';
-    const weak = passwordProblem(input.newPassword, [hat.name, hat.email, hat.fullName]);
-    if (weak) problems.newPassword = `The new password ${weak}`;
+    const length = passwordLengthProblem(input.newPassword);
+    if (length) problems.newPassword = `The new password ${length}`;
     else if (input.newPassword !== input.newPasswordRepeat) problems.newPasswordRepeat = 'The repeated password does not match the new password';
     return problems;
   }
 
   /**
    * Changes the password (Owners.changePassword: the old one is checked and throttled, the new
-   * one must meet the strength rule, and every owner token and browser session of the HAT ends).
-   * Throws NotAllowed for a wrong old password. The form's own rules (`passwordChangeProblems`,
-   * the repeat among them) are the caller's to check first, so that it can show them all at once.
+   * one must meet the strength rule, and every owner token and browser session of the HAT ends,
+   * and the services' tokens too unless `keepServices`). Throws NotAllowed for a wrong old
+   * password. The form's own rules (`passwordChangeProblems`) are the caller's to check first.
    */
-  async changePassword(hat: HatRecord, input: PasswordChange, attempt: Omit<Attempt, 'via'>): Promise<void> {
+  async changePassword(
+    hat: HatRecord,
+    input: PasswordChange & { keepServices?: boolean },
+    attempt: Omit<Attempt, 'via'>,
+  ): Promise<void> {
     if (input.newPassword !== input.newPasswordRepeat) {
       throw new InvalidInput('The repeated password does not match the new password', {
         field: 'newPasswordRepeat',
         title: Titles.invalidPassword,
       });
     }
-    await this.owners.changePassword(hat, input.oldPassword, input.newPassword, { ...attempt, via: 'dashboard' });
+    await this.owners.changePassword(hat, input.oldPassword, input.newPassword, { ...attempt, via: 'dashboard' }, {
+      keepServices: input.keepServices === true,
+    });
   }
 
   private change(actor: { clientIp: string }): ApplicationChange {

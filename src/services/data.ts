@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { InvalidInput, NotAllowed, NotFound, Titles } from '../errors.js';
 import type { DataRecord, ReadOptions, Store } from '../store/ports.js';
 import type { Principal } from './authentication.js';
-import { canRead, canWrite, NAMESPACE_PATTERN, requireDataAccess, requireRead, requireWrite, type Permissions } from './permissions.js';
+import { canRead, NAMESPACE_PATTERN, requireDataAccess, requireRead, requireWrite, type Permissions } from './permissions.js';
+import { namespaceOf, parseBatch, parseUpdates, recordId, RECORD_ID_PATTERN, requireAllFound, requireWriteAll } from './record-edits.js';
 
 /*
  * The data API (SPEC 8): a HAT's tables are `<namespace>/<endpoint>`, each holding records of
@@ -15,9 +16,10 @@ import { canRead, canWrite, NAMESPACE_PATTERN, requireDataAccess, requireRead, r
 export const ENDPOINT_PATTERN = /^[0-9a-z-]+(?:\/[0-9a-z-]+)*$/;
 /** A dotted field path inside the data: `date`, `location.city`, `a_b-c.d`. */
 export const ORDER_BY_PATTERN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
-const RECORD_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const MAX_RECORDS_PER_WRITE = 1000;
+/** SPEC 8: data nested deeper than this is refused (400). */
+export const MAX_DATA_DEPTH = 100;
 export const MAX_TAKE = 1000;
 export const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_NAMESPACE_LENGTH = 100;
@@ -31,10 +33,23 @@ export interface RecordView {
   json: string;
 }
 
+/** `{"endpoint", "recordId", "data"}`, with the record's data spliced in as stored. */
+export function renderRecord(r: RecordView): string {
+  return `{"endpoint":${JSON.stringify(r.endpoint)},"recordId":${JSON.stringify(r.recordId)},"data":${r.json}}`;
+}
+
 /** `[{"endpoint", "recordId", "data"}]`, with each record's data spliced in as stored. */
 export function renderRecords(records: readonly RecordView[]): string {
-  return `[${records.map((r) => `{"endpoint":${JSON.stringify(r.endpoint)},"recordId":${JSON.stringify(r.recordId)},"data":${r.json}}`).join(',')}]`;
+  return `[${records.map(renderRecord).join(',')}]`;
 }
+
+/** Records written, and whether the caller sent one object (answered as one object, as the original did). */
+export interface Written {
+  records: RecordView[];
+  single: boolean;
+}
+
+const view = ({ endpoint, recordId, json }: RecordView): RecordView => ({ endpoint, recordId, json });
 
 /** The query of a read, as it came (strings, or arrays when a parameter was repeated). */
 export interface ReadQuery {
@@ -64,6 +79,17 @@ export function table(namespace: string, endpoint: string): string {
     );
   }
   return `${namespace}/${endpoint}`;
+}
+
+/** `<namespace>/<endpoint>` given in a body, checked as `table` checks a path; 400 names `field`. */
+function tableOf(endpoint: string, field: string): string {
+  const slash = endpoint.indexOf('/');
+  try {
+    return table(endpoint.slice(0, slash), endpoint.slice(slash + 1));
+  } catch (err) {
+    if (err instanceof InvalidInput) throw new InvalidInput(`${field}: ${err.detail}`, { field });
+    throw err;
+  }
 }
 
 function single(name: string, value: unknown): string | undefined {
@@ -108,6 +134,10 @@ function recordsOf(body: unknown): Record<string, unknown>[] {
       const where = Array.isArray(body) ? `Record ${i} of the batch` : 'The record';
       throw new InvalidInput(`${where} is ${what}; each record's data must be a JSON object. Nothing was stored`, { field: 'body' });
     }
+    if (nestedDeeperThan(data, MAX_DATA_DEPTH)) {
+      const where = Array.isArray(body) ? `Record ${i} of the batch` : 'The record';
+      throw new InvalidInput(`${where} is nested deeper than ${MAX_DATA_DEPTH} levels. Nothing was stored`, { field: 'body' });
+    }
     const inexact = inexactNumber(data);
     if (inexact !== undefined) {
       const where = Array.isArray(body) ? `Record ${i} of the batch` : 'The record';
@@ -126,17 +156,37 @@ function recordsOf(body: unknown): Record<string, unknown>[] {
  * Refusing them keeps "nothing is lost" true. Integers from 1e21 up are written back in
  * exponent form (`1e+300`), which is how such values are normally sent, so they pass.
  */
-function inexactNumber(value: unknown): number | undefined {
-  if (typeof value === 'number') {
-    const roundedInteger = Number.isInteger(value) && !Number.isSafeInteger(value) && Math.abs(value) < 1e21;
-    return !Number.isFinite(value) || roundedInteger ? value : undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  for (const item of Array.isArray(value) ? value : Object.values(value)) {
-    const found = inexactNumber(item);
-    if (found !== undefined) return found;
+function inexactNumber(root: unknown): number | undefined {
+  // Iterative, like every walk over data: a deep value must never overflow the stack.
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'number') {
+      const roundedInteger = Number.isInteger(value) && !Number.isSafeInteger(value) && Math.abs(value) < 1e21;
+      if (!Number.isFinite(value) || roundedInteger) return value;
+    } else if (typeof value === 'object' && value !== null) {
+      const items = Array.isArray(value) ? value : Object.values(value);
+      for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]);
+    }
   }
   return undefined;
+}
+
+/**
+ * True when `root` has objects or arrays nested more than `max` levels deep (`{}` is level 1).
+ * Iterative: a value nested 20,000 deep is measured, not a stack overflow (SPEC 8).
+ */
+export function nestedDeeperThan(root: unknown, max: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value: root, depth: 1 }];
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > max) return true;
+    for (const item of Array.isArray(value) ? value : Object.values(value)) {
+      if (typeof item === 'object' && item !== null) stack.push({ value: item, depth: depth + 1 });
+    }
+  }
+  return false;
 }
 
 /** Import and export of a HAT's data (SPEC 8). The HAT is always the principal's own. */
@@ -158,16 +208,70 @@ export class DataService {
    * Stores one record or a batch, all or nothing. The body is read only once the caller is known
    * to be allowed to write here, so a refused caller cannot make us read a large body.
    */
-  async write(principal: Principal, namespace: string, endpoint: string, readBody: () => Promise<unknown>): Promise<RecordView[]> {
+  async write(principal: Principal, namespace: string, endpoint: string, readBody: () => Promise<unknown>): Promise<Written> {
     const name = table(namespace, endpoint);
     const who = await this.permissions.resolve(principal);
     requireWrite(who, namespace);
-    const list = recordsOf(await readBody());
+    const body = await readBody();
+    const list = recordsOf(body);
     const createdAt = new Date();
     const records: DataRecord[] = list.map((data) => ({ recordId: randomUUID(), endpoint: name, json: JSON.stringify(data), createdAt }));
     if (records.length > 0) await this.store.records.insert(who.hat, records);
     this.used(who);
-    return records.map(({ endpoint: e, recordId, json }) => ({ endpoint: e, recordId, json }));
+    return { records: records.map(view), single: !Array.isArray(body) };
+  }
+
+  /**
+   * `POST /data-batch`: records for several endpoints in one transaction. The caller needs write
+   * on every namespace named (403 naming those it lacks); nothing is stored unless all is.
+   */
+  async writeBatch(principal: Principal, readBody: () => Promise<unknown>): Promise<RecordView[]> {
+    const who = await this.permissions.resolve(principal);
+    requireDataAccess(who);
+    const entries = parseBatch(await readBody(), MAX_RECORDS_PER_WRITE);
+    const names = entries.map((e, i) => tableOf(e.endpoint, `body[${i}].endpoint`));
+    requireWriteAll(who, names.map(namespaceOf), 'nothing was stored');
+    const list = recordsOf(entries.map((e) => e.data));
+    const createdAt = new Date();
+    const records: DataRecord[] = list.map((data, i) => ({ recordId: randomUUID(), endpoint: names[i]!, json: JSON.stringify(data), createdAt }));
+    if (records.length > 0) await this.store.records.insert(who.hat, records);
+    this.used(who);
+    return records.map(view);
+  }
+
+  /**
+   * `PUT /data`: replaces the data of records named by id, all or nothing. Every id must be a
+   * record of this HAT (404 naming the others); an application needs write on each record's
+   * namespace as stored and as given (403). A record keeps its id and endpoint.
+   */
+  async update(principal: Principal, readBody: () => Promise<unknown>): Promise<Written> {
+    const who = await this.permissions.resolve(principal);
+    requireDataAccess(who);
+    const { updates, single } = parseUpdates(await readBody(), MAX_RECORDS_PER_WRITE);
+    const given = updates.flatMap((u, i) => (u.endpoint === undefined ? [] : [tableOf(u.endpoint, single ? 'endpoint' : `body[${i}].endpoint`)]));
+    const list = recordsOf(updates.map((u) => u.data));
+    const ids = updates.map((u) => u.recordId);
+    const found = await this.store.records.get(who.hat, ids);
+    requireWriteAll(who, [...found.map((r) => r.endpoint), ...given].map(namespaceOf), 'nothing was changed');
+    requireAllFound(ids, found, 'nothing was changed');
+    const changes = updates.map((u, i) => ({ recordId: u.recordId, json: JSON.stringify(list[i]) }));
+    // A record removed since it was read makes the whole update fail in the store: still a 404.
+    if (!(await this.store.records.update(who.hat, changes))) requireAllFound(ids, [], 'nothing was changed');
+    this.used(who);
+    const endpoints = new Map(found.map((r) => [r.recordId, r.endpoint]));
+    return { records: changes.map((c) => ({ endpoint: endpoints.get(c.recordId)!, recordId: c.recordId, json: c.json })), single };
+  }
+
+  /** `GET /data-record/<id>`: one record of this HAT, for a caller that may read its namespace. */
+  async record(principal: Principal, id: string): Promise<RecordView> {
+    const wanted = recordId(id, 'recordId');
+    const who = await this.permissions.resolve(principal);
+    requireDataAccess(who);
+    const [found] = await this.store.records.get(who.hat, [wanted]);
+    if (!found) requireAllFound([wanted], [], 'it may have been deleted');
+    requireRead(who, namespaceOf(found!.endpoint));
+    this.used(who);
+    return view(found!);
   }
 
   /** Records of one endpoint, oldest first unless ordered otherwise. */
@@ -206,18 +310,8 @@ export class DataService {
     const who = await this.permissions.resolve(principal);
     requireDataAccess(who);
     const found = await this.store.records.get(who.hat, ids);
-    const forbidden = [...new Set(found.map((r) => namespaceOf(r.endpoint)))].filter((ns) => !canWrite(who, ns));
-    if (forbidden.length > 0) {
-      throw new NotAllowed(`This application may not modify records in the namespace(s) ${forbidden.map((n) => `"${n}"`).join(', ')}; nothing was deleted`);
-    }
-    if (found.length < ids.length) {
-      const known = new Set(found.map((r) => r.recordId));
-      const missing = ids.filter((id) => !known.has(id));
-      throw new NotFound(
-        `No record ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` (and ${missing.length - 5} more)` : ''} on this HAT; nothing was deleted`,
-        { title: Titles.dataMissing },
-      );
-    }
+    requireWriteAll(who, found.map((r) => namespaceOf(r.endpoint)), 'nothing was deleted');
+    requireAllFound(ids, found, 'nothing was deleted');
     const deleted = await this.store.records.remove(who.hat, ids);
     this.used(who);
     return { message: 'All records deleted', deleted };
@@ -233,8 +327,4 @@ export class DataService {
     this.used(who);
     return visible;
   }
-}
-
-function namespaceOf(endpoint: string): string {
-  return endpoint.slice(0, endpoint.indexOf('/'));
 }

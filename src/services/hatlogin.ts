@@ -2,11 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { InvalidInput, Titles } from '../errors.js';
 import type { ApplicationRecord, HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
+import { nextSecond, untilSecond } from './clock.js';
 import type { HatDirectory } from './hats.js';
 import type { HatApplications } from './applications.js';
 import type { Tokens } from './tokens.js';
 import { permissionsKey } from './permissions.js';
 import { displayHost, isRegisteredRedirect, parseRedirect, resourceOf, withParams, type DisplayHost } from './redirects.js';
+
+/** How long a claimed approval page is remembered: longer than any session that could show it. */
+const ANSWER_CLAIM_MS = 24 * 3600 * 1000;
 
 /** SPEC 6.1 limits. */
 export const MAX_NAME_LENGTH = 100;
@@ -26,6 +30,20 @@ export interface ServiceRequest {
   resource: string;
   /** Set when `name` is a registered application whose redirect URL this is. */
   application: ApplicationRecord | null;
+  /** SPEC 6.8: where Deny and Cancel send the browser instead of `redirect`, when given. */
+  fallback: string | null;
+}
+
+/**
+ * `/hatlogin`'s parameters as a service sends them: `name` and `redirect`, or the HAT
+ * dashboard's `application_id` and `redirect_uri` (SPEC 6.8), and an optional `fallback`.
+ */
+export interface HatLoginInput {
+  name?: unknown;
+  redirect?: unknown;
+  application_id?: unknown;
+  redirect_uri?: unknown;
+  fallback?: unknown;
 }
 
 /** Who is acting, for the activity log. */
@@ -33,7 +51,7 @@ export interface Actor {
   clientIp: string;
 }
 
-function refuse(detail: string, field: 'name' | 'redirect'): never {
+function refuse(detail: string, field: 'name' | 'redirect' | 'fallback'): never {
   throw new InvalidInput(detail, { field, title: Titles.invalidLoginRequest });
 }
 
@@ -51,6 +69,30 @@ export function parseName(raw: unknown): string {
   return raw;
 }
 
+/** `name` or its alias `application_id` (SPEC 6.8); both may be given only when they agree. */
+function eitherOf(input: HatLoginInput, main: 'name' | 'redirect', alias: 'application_id' | 'redirect_uri'): unknown {
+  const [a, b] = [input[main], input[alias]];
+  if (a === undefined || a === '') return b;
+  if (b !== undefined && b !== '' && b !== a) refuse(`The service gave both ${main} and ${alias}, and they differ`, main);
+  return a;
+}
+
+/**
+ * SPEC 6.8's `fallback`: a URL by the rules of `redirect`, on the redirect's origin; for an
+ * application, also one of its registered redirect URLs (query aside). A fallback could
+ * otherwise send the person anywhere in the service's name: an open redirect.
+ */
+function parseFallback(raw: unknown, redirect: URL, application: ApplicationRecord | null): string {
+  const url = parseRedirect(raw, 'fallback');
+  if (url.origin !== redirect.origin) {
+    refuse(`The fallback URL must be on the same site as the redirect URL (${redirect.origin}), not ${url.origin}`, 'fallback');
+  }
+  if (application && !isRegisteredRedirect(application.redirectUris, url)) {
+    refuse(`The fallback URL is not one of the registered addresses of the application "${application.id}"`, 'fallback');
+  }
+  return url.href;
+}
+
 /**
  * The "Log in with HAT" flow's decisions (SPEC 6): which requests are acceptable, whether the
  * owner approved this service before, and what approving or denying it does — the token, the
@@ -65,15 +107,16 @@ export class HatLogin {
     private readonly applications: HatApplications,
   ) {}
 
-  /** Validates `name` and `redirect` (SPEC 6.1-6.2); throws InvalidInput (400) otherwise. */
-  async parse(input: { name?: unknown; redirect?: unknown }): Promise<ServiceRequest> {
-    const name = parseName(input.name);
-    const url = parseRedirect(input.redirect);
+  /** Validates `name`, `redirect` and `fallback` (SPEC 6.1-6.2, 6.8); throws InvalidInput (400) otherwise. */
+  async parse(input: HatLoginInput): Promise<ServiceRequest> {
+    const name = parseName(eitherOf(input, 'name', 'application_id'));
+    const url = parseRedirect(eitherOf(input, 'redirect', 'redirect_uri'));
     const application = await this.applicationNamed(name);
     if (application && !isRegisteredRedirect(application.redirectUris, url)) {
       refuse(`${url.host} is not one of the registered addresses of the application "${application.id}"`, 'redirect');
     }
     return {
+      fallback: input.fallback === undefined || input.fallback === '' ? null : parseFallback(input.fallback, url, application),
       name: application ? application.id : name,
       redirect: url.href,
       host: url.host,
@@ -101,7 +144,17 @@ export class HatLogin {
     const approval = await this.store.approvals.find(hat.name, request.name, request.origin);
     if (!approval) return null;
     await this.store.approvals.touch(hat.name, approval.id, new Date());
+    await untilSecond(approval.tokensNotBefore);
     return this.finish(hat, request, actor, 'remembered');
+  }
+
+  /**
+   * Claims the answer to one approval page, once across every request and process: eight
+   * concurrent posts of the same page (the session holding it is read by each before any
+   * writes it back) must issue one token, not eight. False when it was answered already.
+   */
+  claimAnswer(hat: string, pageId: string): Promise<boolean> {
+    return this.store.once.claim(`approval-page:${hat}:${pageId}`, new Date(Date.now() + ANSWER_CLAIM_MS));
   }
 
   /** What an approval page for `request` shows of its permissions, to hold its answer to. */
@@ -125,18 +178,24 @@ export class HatLogin {
     if (app) await this.enable(hat, app, actor, now);
     else {
       const existing = await this.store.approvals.find(hat.name, request.name, request.origin);
-      if (existing) await this.store.approvals.touch(hat.name, existing.id, now);
-      else {
+      if (existing) {
+        await this.store.approvals.touch(hat.name, existing.id, now);
+        await untilSecond(existing.tokensNotBefore);
+      } else {
+        // Strictly after every token issued so far: an approval revoked and given again within
+        // one second must not revive that second's tokens. Ours waits for that second.
+        const tokensNotBefore = nextSecond();
         await this.store.approvals.put({
           id: randomUUID(),
           hat: hat.name,
           name: request.name,
           origin: request.origin,
-          tokensNotBefore: Math.floor(now.getTime() / 1000),
+          tokensNotBefore,
           createdAt: now,
           lastUsedAt: now,
         });
         this.directory.forget(hat.name);
+        await untilSecond(tokensNotBefore);
       }
     }
     return this.finish(hat, request, actor, app ? 'application enabled' : 'approved');
@@ -152,8 +211,16 @@ export class HatLogin {
   /** The owner said no (SPEC 6.5): nothing is remembered, the service learns `access_denied`. */
   async deny(hat: HatRecord, request: ServiceRequest, actor: Actor): Promise<string> {
     await this.activity.record({ hat: hat.name, type: 'denial', ...this.logFields(request, actor) });
-    // A stale `token` parameter must not look like a successful login.
-    return withParams(request.redirect, { error: 'access_denied' }, ['token']);
+    return this.cancelUrl(request);
+  }
+
+  /**
+   * Where Deny and Cancel send the browser (SPEC 6.3, 6.5, 6.8): `fallback` when the service
+   * gave one, else `redirect`, with `error=access_denied`. A stale `token` parameter is dropped:
+   * it must not look like a successful login.
+   */
+  cancelUrl(request: ServiceRequest): string {
+    return withParams(request.fallback ?? request.redirect, { error: 'access_denied' }, ['token']);
   }
 
   private async finish(hat: HatRecord, request: ServiceRequest, actor: Actor, detail: string): Promise<string> {

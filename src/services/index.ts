@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { SessionStore, Store } from '../store/ports.js';
@@ -20,6 +21,9 @@ import { Owners } from './owners.js';
 import { PasswordHasher } from './passwords.js';
 import { Permissions } from './permissions.js';
 import { Signup } from './signup.js';
+import { SignupLimits } from './signup-limits.js';
+import { PasswordRules } from './strength.js';
+import { WorkQueue } from './work-queue.js';
 import { LoginThrottle } from './throttle.js';
 import { Tokens } from './tokens.js';
 import { Emails } from './emails.js';
@@ -66,6 +70,10 @@ export interface Services {
   recovery: Recovery;
   /** The owner's email address: confirmation and change (SPEC 13). */
   emails: Emails;
+  /** The password rule; its estimator runs in worker threads that `close` ends. */
+  passwordRules: PasswordRules;
+  /** Password hashes and key generation, with owners' logins never behind sign-ups. */
+  workQueue: WorkQueue;
   /** Named counters and gauges (`GET /metrics`); call them, never prom-client. */
   metrics: Metrics & HttpMetrics;
   /** OAuth 2 / OpenID Connect: clients, access tokens at the data API, grants (SPEC 12). */
@@ -81,7 +89,11 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
   const vault = new KeyVault(config.keyEncryptionSecret);
   const keys = new KeyRing(store, vault, { retireAfterSeconds: keyOverlapSeconds(config) });
   const tokens = new Tokens(config, keys, metrics);
-  const hasher = new PasswordHasher(config.passwordHash);
+  // Expensive work runs on libuv's thread pool (4 threads): owners get a core's worth less one,
+  // sign-ups one slot and a short backlog, so neither starves the event loop nor each other.
+  const workQueue = new WorkQueue({ ownerSlots: Math.max(1, availableParallelism() - 1), signupSlots: 1, signupWaiting: 16 });
+  const hasher = new PasswordHasher(workQueue);
+  const passwordRules = new PasswordRules({ workers: 1, timeoutMs: config.passwordCheckTimeoutMs, maxWaiting: 16 });
   const activity = new ActivityLog(store, metrics);
   const throttle = new LoginThrottle(store);
   const auth = new Authenticator(store, tokens);
@@ -96,7 +108,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
   };
   const registry = new ApplicationRegistry(store, { freshnessMs: config.revisionCheckMs, forgetTokens: forgetAll });
   const applications = new HatApplications(store, registry, hats, tokens, activity);
-  const owners = new Owners(store, hats, hasher, throttle, activity, tokens);
+  const owners = new Owners(store, hats, hasher, throttle, activity, tokens, passwordRules);
   const approvals = new Approvals(store, hats, activity);
   const mailer = createMailer(config);
   const links = new LinkMailer(config, store, mailer, log);
@@ -112,7 +124,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     tokens,
     auth,
     owners,
-    signup: new Signup(config, store, hasher, vault, hats, (hat) => emails.confirmNewHat(hat)),
+    signup: new Signup(config, store, hasher, vault, hats, passwordRules, new SignupLimits(store, config.signupLimits), workQueue, (hat) => emails.confirmNewHat(hat)),
     activity,
     locator: new HatLocator(config, hats),
     hatlogin: new HatLogin(store, hats, tokens, activity, applications),
@@ -123,8 +135,10 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     dashboard: new Dashboard(approvals, applications, activity, owners),
     mailer,
     links,
-    recovery: new Recovery(store, hats, owners, links, activity),
+    recovery: new Recovery(store, hats, owners, links, activity, passwordRules),
     emails,
+    passwordRules,
+    workQueue,
     oauth: new OAuth(store, registry, activity),
     hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
     metrics,

@@ -1,10 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidInput, NotAllowed, NotAuthenticated, TooManyAttempts, Titles } from '../errors.js';
 import type { HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
+import { nextSecond, untilSecond } from './clock.js';
 import type { HatDirectory } from './hats.js';
 import type { PasswordHasher } from './passwords.js';
-import { MAX_PASSWORD_LENGTH, passwordProblem } from './strength.js';
+import { MAX_PASSWORD_LENGTH, type PasswordRules } from './strength.js';
 import type { LoginThrottle } from './throttle.js';
 import type { IssuedToken, Tokens } from './tokens.js';
 
@@ -28,6 +28,7 @@ export class Owners {
     private readonly throttle: LoginThrottle,
     private readonly activity: ActivityLog,
     private readonly tokens: Tokens,
+    private readonly rules: PasswordRules,
   ) {}
 
   /**
@@ -54,8 +55,24 @@ export class Owners {
       throw new NotAuthenticated(WRONG_CREDENTIALS, { title: Titles.notAuthenticated });
     }
     await this.throttle.succeeded(hat.name, attempt.clientIp);
+    await this.upgradeHash(hat, password);
     await this.activity.record({ hat: hat.name, type: 'login', ...attemptFields(attempt) });
     return hat;
+  }
+
+  /**
+   * SPEC 10: a hash of an earlier scheme (scrypt) is replaced by Argon2id once the owner has
+   * proven the password. Only while the stored hash is still the one checked; a failure here
+   * never fails the login (the old hash keeps working).
+   */
+  private async upgradeHash(hat: HatRecord, password: string): Promise<void> {
+    if (!this.hasher.needsRehash(hat.passwordHash)) return;
+    try {
+      const fresh = await this.hasher.hash(password);
+      if (await this.store.hats.replacePasswordHash(hat.name, hat.passwordHash, fresh)) this.directory.forget(hat.name);
+    } catch {
+      // the next login tries again
+    }
   }
 
   /** Logs in and returns an owner token (GET /users/access_token). */
@@ -64,17 +81,20 @@ export class Owners {
   }
 
   /**
-   * Changes the password. Every owner token and browser session from before stops working:
-   * sessions are deleted, and tokens issued before the next whole second are refused. We wait
-   * for that second before issuing the new token, so that it is the only one that survives.
+   * Changes the password after checking the old one (first, and throttled like a login: the
+   * strength estimate of the new one is not spent on someone who does not know the old one).
+   * What the change ends is `replacePassword`'s. Returns the one owner token that survives.
    */
-  async changePassword(hat: HatRecord, oldPassword: string, newPassword: string, attempt: Attempt): Promise<IssuedToken> {
+  async changePassword(
+    hat: HatRecord,
+    oldPassword: string,
+    newPassword: string,
+    attempt: Attempt,
+    options: { keepServices?: boolean } = {},
+  ): Promise<IssuedToken> {
     if (!oldPassword) throw new NotAllowed('Old password missing', { title: Titles.invalidPassword });
     await this.checkPassword(hat, oldPassword, attempt, 'password change');
-    const problem = passwordProblem(newPassword, [hat.name, hat.email, hat.fullName]);
-    if (problem) throw new InvalidInput(`newPassword ${problem}`, { field: 'newPassword', title: Titles.invalidPassword });
-    const notBefore = await this.replacePassword(hat, newPassword, attempt, 'password_changed');
-    await sleep(Math.max(0, notBefore * 1000 - Date.now()));
+    const notBefore = await this.replacePassword(hat, newPassword, { attempt, keepServices: options.keepServices === true });
     const updated = await this.directory.find(hat.name);
     if (!updated) throw new NotAuthenticated('The HAT no longer exists');
     return this.tokens.owner(updated, notBefore);
@@ -82,7 +102,7 @@ export class Owners {
 
   /**
    * Checks the owner's password before a change that needs it (`what`: the password, the email),
-   * counted by the login throttle; a wrong one is logged as a failed attempt and is NotAllowed.
+   * throttled like a login; a wrong one is logged as a failed attempt and is NotAllowed.
    */
   async checkPassword(hat: HatRecord, password: string, attempt: Attempt, what: string): Promise<void> {
     await this.throttle.begin(hat.name, attempt.clientIp);
@@ -99,22 +119,36 @@ export class Owners {
   }
 
   /**
-   * Sets a new password (its strength already checked) and ends what the old one started:
-   * every browser session, and every owner token issued before the returned second. Shared by
-   * the dashboard's change and a reset link from a recovery mail (SPEC 13).
+   * Sets a new password and ENDS EVERYTHING from before (SPEC 7): every owner token and every
+   * browser session of the HAT, and unless `keepServices`, every application's and service's
+   * token as well. Used by the password change and by account recovery (a reset), which must
+   * not differ in what they end. The new password must meet SPEC 9's rule (InvalidInput on
+   * field `newPassword`); the caller has checked who is asking.
+   *
+   * Tokens issued before the next whole second are refused; this waits for that second, so a
+   * token issued after it returns (with `iat` = the returned second) is the only one that stands.
    */
   async replacePassword(
     hat: HatRecord,
     newPassword: string,
-    attempt: Attempt,
-    type: 'password_changed' | 'password_reset',
+    /** `type`: how the activity log names it (a reset link is `password_reset`). */
+    options: { attempt: Attempt; keepServices?: boolean; type?: 'password_changed' | 'password_reset' },
   ): Promise<number> {
+    const problem = await this.rules.problem(newPassword, [hat.name, hat.email, hat.fullName]);
+    if (problem) throw new InvalidInput(`newPassword ${problem}`, { field: 'newPassword', title: Titles.invalidPassword });
     const hash = await this.hasher.hash(newPassword);
-    const notBefore = Math.floor(Date.now() / 1000) + 1;
-    await this.store.hats.setPassword(hat.name, hash, notBefore);
+    const notBefore = nextSecond();
+    const keepServices = options.keepServices === true;
+    await this.store.hats.setPassword(hat.name, hash, notBefore, !keepServices);
     await this.store.sessions.destroyForHat(hat.name);
     this.directory.forget(hat.name);
-    await this.activity.record({ hat: hat.name, type, ...attemptFields(attempt) });
+    await this.activity.record({
+      hat: hat.name,
+      type: options.type ?? 'password_changed',
+      ...attemptFields(options.attempt),
+      detail: keepServices ? 'services kept signed in' : 'services signed out',
+    });
+    await untilSecond(notBefore);
     return notBefore;
   }
 

@@ -4,7 +4,7 @@ import type { ActivityLog } from './activity.js';
 import type { HatDirectory } from './hats.js';
 import { LINK_MINUTES, linkHash, passwordFingerprint, plausibleSecret, type LinkMailer } from './links.js';
 import type { Owners } from './owners.js';
-import { passwordProblem } from './strength.js';
+import type { PasswordRules } from './strength.js';
 
 /** SPEC 13: at most 5 recovery mails per HAT an hour, 10 requests per client in 15 minutes. */
 export const MAILS_PER_HAT = { limit: 5, windowSeconds: 60 * 60 };
@@ -33,6 +33,7 @@ export class Recovery {
     private readonly owners: Owners,
     private readonly links: LinkMailer,
     private readonly activity: ActivityLog,
+    private readonly rules: PasswordRules,
   ) {
     this.perClient = store.attempts('recovery-client', REQUESTS_PER_CLIENT.windowSeconds, REQUESTS_PER_CLIENT.limit);
     this.perHat = store.attempts('recovery-hat', MAILS_PER_HAT.windowSeconds, MAILS_PER_HAT.limit);
@@ -88,8 +89,8 @@ export class Recovery {
   }
 
   /** Why the new password cannot be used, by field; empty when it can. */
-  problems(hat: HatRecord, input: NewPassword): Partial<Record<keyof NewPassword, string>> {
-    const problem = passwordProblem(input.newPassword, [hat.name, hat.email, hat.fullName]);
+  async problems(hat: HatRecord, input: NewPassword): Promise<Partial<Record<keyof NewPassword, string>>> {
+    const problem = await this.rules.problem(input.newPassword, [hat.name, hat.email, hat.fullName]);
     if (problem) return { newPassword: `The new password ${problem}` };
     if (input.newPassword !== input.newPasswordRepeat) return { newPasswordRepeat: 'The repeated password does not match' };
     return {};
@@ -102,7 +103,7 @@ export class Recovery {
    */
   async reset(hat: HatRecord, secret: unknown, input: NewPassword, clientIp: string): Promise<void> {
     if (!(await this.check(hat, secret))) throw new NotFound(LINK_GONE, { title: Titles.linkExpired });
-    const [field, problem] = Object.entries(this.problems(hat, input))[0] ?? [];
+    const [field, problem] = Object.entries(await this.problems(hat, input))[0] ?? [];
     if (field && problem) throw new InvalidInput(problem, { field, title: Titles.invalidPassword });
     const link = await this.store.resets.claim(linkHash('password', secret as string), new Date());
     // Claimed by a concurrent request meanwhile, or the password changed in between.
@@ -110,6 +111,10 @@ export class Recovery {
     if (!link || !current || current.name !== hat.name || link.fingerprint !== passwordFingerprint(current.passwordHash)) {
       throw new NotFound(LINK_GONE, { title: Titles.linkExpired });
     }
-    await this.owners.replacePassword(current, input.newPassword, { clientIp, via: 'recovery' }, 'password_reset');
+    await this.owners.replacePassword(current, input.newPassword, {
+      attempt: { clientIp, via: 'recovery' },
+      keepServices: false,
+      type: 'password_reset',
+    });
   }
 }

@@ -69,16 +69,20 @@ export interface DisplayHost {
   port: string;
 }
 
-function refuse(detail: string): never {
-  throw new InvalidInput(detail, { field: 'redirect', title: Titles.invalidLoginRequest });
+function refuse(detail: string, field: 'redirect' | 'fallback' = 'redirect'): never {
+  throw new InvalidInput(detail, { field, title: Titles.invalidLoginRequest });
 }
 
-/** SPEC 6.1 for `/hatlogin`'s `redirect` parameter: one string that passes `redirectProblem`. */
-export function parseRedirect(raw: unknown): URL {
-  if (Array.isArray(raw)) refuse('The service gave its redirect URL more than once');
-  if (typeof raw !== 'string' || raw === '') refuse('The service gave no redirect URL');
+/**
+ * SPEC 6.1 for `/hatlogin`'s `redirect` parameter (and 6.8's `fallback`, checked by the same
+ * rule): one string that passes `redirectProblem`.
+ */
+export function parseRedirect(raw: unknown, field: 'redirect' | 'fallback' = 'redirect'): URL {
+  const what = field === 'redirect' ? 'redirect URL' : 'fallback URL';
+  if (Array.isArray(raw)) refuse(`The service gave its ${what} more than once`, field);
+  if (typeof raw !== 'string' || raw === '') refuse(`The service gave no ${what}`, field);
   const problem = redirectProblem(raw);
-  if (problem) refuse(`The redirect URL ${problem}`);
+  if (problem) refuse(`The ${what} ${problem}`, field);
   return new URL(raw);
 }
 

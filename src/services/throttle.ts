@@ -1,5 +1,6 @@
 import { TooManyAttempts } from '../errors.js';
 import type { AttemptCounter, Store } from '../store/ports.js';
+import { clientKey as addressKey } from './client-address.js';
 
 /** SPEC 6.3: at most 10 failures from one client on one HAT in 15 minutes, 100 on one HAT in an hour. */
 export const PER_CLIENT = { limit: 10, windowSeconds: 15 * 60 };
@@ -69,6 +70,7 @@ function waitPast(count: Count, limit: number): number {
   return count && count.consumed >= limit && count.msBeforeNext > 0 ? count.msBeforeNext : 0;
 }
 
+/** IPv6 clients are counted per /64 (SPEC 6.3). */
 function clientKey(hat: string, clientIp: string): string {
-  return `${hat}|${clientIp}`;
+  return `${hat}|${addressKey(clientIp)}`;
 }

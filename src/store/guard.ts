@@ -35,6 +35,7 @@ export function answeringOrUnavailable(store: Store, isUnavailable: (err: unknow
     approvals: guard(store.approvals),
     records: guard(store.records),
     resets: guard(store.resets),
+    once: guard(store.once),
     oidc: guard(store.oidc),
     keyRotation: guard(store.keyRotation),
     hatAdmin: guard(store.hatAdmin),

@@ -5,6 +5,7 @@ import mongoose, { Schema, type ClientSession, type Connection, type Model } fro
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import { attemptCounters } from './attempts.js';
 import { mongoResets } from './mongo/resets.js';
+import { mongoOnce } from './mongo/once.js';
 import { mongoOperatorStores } from './mongo/operator.js';
 import { sortByValue, sortValueAt, compareText, type SortValue } from './ordering.js';
 import { UniqueViolation } from '../errors.js';
@@ -302,6 +303,9 @@ function activityFromDoc(d: ActivityDoc): ActivityEntry {
   return entry;
 }
 
+/** Thrown inside a transaction to abort it: a record to update is not there. */
+class MissingRecord extends Error {}
+
 function applicationFromDoc(d: ApplicationDoc): ApplicationRecord {
   const body = JSON.parse(d.body) as Omit<ApplicationRecord, 'createdAt'>;
   return { ...body, createdAt: new Date(d.createdAt) };
@@ -404,6 +408,14 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     });
   }
 
+  let once;
+  try {
+    once = await mongoOnce(conn, (err) => uniqueViolationOf(err, 'id') !== null);
+  } catch (err) {
+    await conn.close(true).catch(() => undefined);
+    throw new Error(`Cannot prepare the MongoDB store's indexes: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+
   const transaction = <T>(fn: (session: ClientSession) => Promise<T>): Promise<T> =>
     conn.transaction(fn, TRANSACTION_OPTIONS);
 
@@ -483,11 +495,26 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
         const doc = await Hats.findOne({ _id: String(name) }, { revision: 1 }).lean<Pick<HatDoc, 'revision'>>().exec();
         return doc ? Number(doc.revision) : null;
       },
-      async setPassword(name, passwordHash, tokensNotBefore) {
-        await Hats.updateOne(
-          { _id: String(name) },
-          { $set: { passwordHash: String(passwordHash), tokensNotBefore: Number(tokensNotBefore) }, $inc: { revision: 1 } },
+      async setPassword(name, passwordHash, tokensNotBefore, endServiceTokens = false) {
+        // $max: a stamp is never lowered, whatever a concurrent writer set (SPEC 10).
+        const stamp = { tokensNotBefore: Number(tokensNotBefore) };
+        await transaction(async (session) => {
+          await Hats.updateOne(
+            { _id: String(name) },
+            { $set: { passwordHash: String(passwordHash) }, $max: stamp, $inc: { revision: 1 } },
+            { session },
+          );
+          if (!endServiceTokens) return;
+          await Grants.updateMany({ hat: String(name) }, { $max: stamp }, { session });
+          await Approvals.updateMany({ hat: String(name) }, { $max: stamp }, { session });
+        });
+      },
+      async replacePasswordHash(name, expected, passwordHash) {
+        const res = await Hats.updateOne(
+          { _id: String(name), passwordHash: String(expected) },
+          { $set: { passwordHash: String(passwordHash) } },
         );
+        return res.modifiedCount > 0;
       },
       async setDisabled(name, disabled) {
         await Hats.updateOne({ _id: String(name) }, { $set: { disabled: disabled === true }, $inc: { revision: 1 } });
@@ -625,10 +652,11 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
                 enabled: g.enabled === true,
                 permissions: JSON.stringify(g.permissions),
                 version: String(g.version),
-                tokensNotBefore: Number(g.tokensNotBefore),
                 updatedAt: new Date(g.updatedAt),
                 lastUsedAt: g.lastUsedAt ? new Date(g.lastUsedAt) : null,
               },
+              // Never lowered: a concurrent disable's stamp survives this write (SPEC 10).
+              $max: { tokensNotBefore: Number(g.tokensNotBefore) },
             },
             { upsert: true, session },
           );
@@ -672,8 +700,8 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
           await Approvals.updateOne(
             { hat: String(a.hat), name: String(a.name), origin: String(a.origin) },
             {
+              $max: { tokensNotBefore: Number(a.tokensNotBefore) },
               $set: {
-                tokensNotBefore: Number(a.tokensNotBefore),
                 createdAt: new Date(a.createdAt),
                 lastUsedAt: a.lastUsedAt ? new Date(a.lastUsedAt) : null,
               },
@@ -768,12 +796,30 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
           return res.deletedCount;
         });
       },
+      async update(hat, changes) {
+        if (changes.length === 0) return true;
+        const writes = changes.map((c) => ({
+          updateOne: { filter: { _id: String(c.recordId), hat: String(hat) }, update: { $set: { json: String(c.json) } } },
+        }));
+        try {
+          await transaction(async (session) => {
+            const res = await Records.bulkWrite(writes, { session, ordered: true });
+            // All or nothing: one record that is not this HAT's aborts the transaction.
+            if (res.matchedCount !== changes.length) throw new MissingRecord();
+          });
+          return true;
+        } catch (err) {
+          if (err instanceof MissingRecord) return false;
+          throw err;
+        }
+      },
       async sources(hat) {
         const endpoints = (await Records.distinct('endpoint', { hat: String(hat) }).exec()) as unknown[];
         return groupByNamespace(endpoints.map(String).sort(compareText));
       },
     },
     resets,
+    once,
     ...operator,
     attempts: attemptCounters(
       (name, windowSeconds, limit) =>

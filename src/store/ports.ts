@@ -189,7 +189,18 @@ export interface HatStore {
   findByEmail(email: string): Promise<HatRecord | null>;
   /** Cheap: only the revision, for cache freshness checks. Null when the HAT does not exist. */
   revision(name: string): Promise<number | null>;
-  setPassword(name: string, passwordHash: string, tokensNotBefore: number): Promise<void>;
+  /**
+   * Replaces the password hash and raises (never lowers) `tokensNotBefore`. With
+   * `endServiceTokens`, the same atomic write raises the stamp of every grant and approval of
+   * the HAT to `tokensNotBefore` as well: its application and service tokens end too (SPEC 7).
+   */
+  setPassword(name: string, passwordHash: string, tokensNotBefore: number, endServiceTokens?: boolean): Promise<void>;
+  /**
+   * Swaps the hash for an equivalent one (a re-hash at login with a newer scheme) only while
+   * the stored hash is still `expected`: a password changed meanwhile is never overwritten.
+   * Changes nothing a token depends on, so the revision stays. True when it was swapped.
+   */
+  replacePasswordHash(name: string, expected: string, passwordHash: string): Promise<boolean>;
   setDisabled(name: string, disabled: boolean): Promise<void>;
   count(): Promise<number>;
 }
@@ -227,7 +238,11 @@ export interface ApplicationStore {
 export interface GrantStore {
   get(hat: string, applicationId: string): Promise<GrantRecord | null>;
   list(hat: string): Promise<GrantRecord[]>;
-  /** Creates or replaces the grant and bumps the HAT's revision. */
+  /**
+   * Creates or replaces the grant and bumps the HAT's revision. Its `tokensNotBefore` is never
+   * lowered: a stamp written by a concurrent revocation survives an enable that read the grant
+   * before it (SPEC 10).
+   */
   put(grant: GrantRecord): Promise<void>;
   touch(hat: string, applicationId: string, at: Date): Promise<void>;
   /** Removes the application's grants on every HAT (it left the registry); bumps those HATs' revisions. */
@@ -238,7 +253,10 @@ export interface ApprovalStore {
   find(hat: string, name: string, origin: string): Promise<ApprovalRecord | null>;
   get(hat: string, id: string): Promise<ApprovalRecord | null>;
   list(hat: string): Promise<ApprovalRecord[]>;
-  /** Creates or replaces the approval for (hat, name, origin); bumps the HAT's revision. */
+  /**
+   * Creates or replaces the approval for (hat, name, origin); bumps the HAT's revision. An
+   * existing approval's `tokensNotBefore` is never lowered.
+   */
   put(approval: ApprovalRecord): Promise<void>;
   /** Removes it and bumps the HAT's revision. */
   remove(hat: string, id: string): Promise<boolean>;
@@ -254,6 +272,11 @@ export interface RecordStore {
   get(hat: string, recordIds: string[]): Promise<DataRecord[]>;
   /** Removes exactly these records (all or nothing); returns how many. */
   remove(hat: string, recordIds: string[]): Promise<number>;
+  /**
+   * Replaces the JSON of each record (named by id, of this HAT), all or nothing: false, and
+   * nothing changed, when any of them is not a record of this HAT.
+   */
+  update(hat: string, changes: Array<{ recordId: string; json: string }>): Promise<boolean>;
   /** `{namespace: [endpoint, …]}` of every endpoint that holds records. */
   sources(hat: string): Promise<Record<string, string[]>>;
 }
@@ -291,6 +314,15 @@ export interface ResetStore {
    * UniqueViolation('email') when another HAT has that address.
    */
   confirmEmail(hat: string, email: string): Promise<void>;
+}
+
+/**
+ * One-time claims: the first `claim` of a key wins, across every process on the store. An
+ * approval page's answer is claimed this way, so eight concurrent posts of it issue one token.
+ */
+export interface OnceStore {
+  /** True for the first claim of `key`; false for every later one (until `expiresAt` has passed). */
+  claim(key: string, expiresAt: Date): Promise<boolean>;
 }
 
 /**
@@ -403,6 +435,7 @@ export interface Store {
   readonly records: RecordStore;
   /** One-time links sent by mail (SPEC 13). */
   readonly resets: ResetStore;
+  readonly once: OnceStore;
   readonly keyRotation: KeyRotationStore;
   readonly hatAdmin: HatAdminStore;
   /** An attempt counter over a window of `windowSeconds`, kept in this store. */

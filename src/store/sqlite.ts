@@ -1,11 +1,13 @@
 import { answeringOrUnavailable } from './guard.js';
 import { groupByNamespace } from './sources.js';
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { privateDir, privateFile } from '../private-files.js';
 import path from 'node:path';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { attemptCounters } from './attempts.js';
 import { sqliteResets } from './sqlite/resets.js';
+import { sqliteOnce } from './sqlite/once.js';
 import { sqliteOidc } from './sqlite/oidc.js';
 import { sqliteHatAdmin } from './sqlite/hat-admin.js';
 import { sqliteKeyRotation } from './sqlite/key-rotation.js';
@@ -156,6 +158,9 @@ function activityFromRow(r: Row): ActivityEntry {
   return entry;
 }
 
+/** Thrown inside a transaction to roll it back: a record to update is not there. */
+class MissingRecord extends Error {}
+
 function applicationFromRow(r: Row): ApplicationRecord {
   const body = JSON.parse(String(r.body)) as Omit<ApplicationRecord, 'createdAt'>;
   return { ...body, createdAt: date(r.created_at) };
@@ -206,8 +211,12 @@ function jsonPath(field: string): string {
 }
 
 export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, file));
+  // SPEC 10: the folder 0700, the database 0600; SQLite gives its -wal and -shm files the
+  // database file's mode, and existing ones are tightened here as well.
+  privateDir(dataDir);
+  const dbFile = path.join(dataDir, file);
+  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) if (f === dbFile || existsSync(f)) privateFile(f);
+  const db = new Database(dbFile);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
@@ -226,9 +235,13 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
     findHatByEmail: db.prepare('SELECT * FROM hats WHERE email = ?'),
     hatRevision: db.prepare('SELECT revision FROM hats WHERE name = ?').pluck(),
     bump: db.prepare('UPDATE hats SET revision = revision + 1 WHERE name = ?'),
+    // Stamps never go backwards (SPEC 10): max() keeps a later stamp a concurrent writer set.
     setPassword: db.prepare(
-      'UPDATE hats SET password_hash = ?, tokens_not_before = ?, revision = revision + 1 WHERE name = ?',
+      'UPDATE hats SET password_hash = ?, tokens_not_before = max(tokens_not_before, ?), revision = revision + 1 WHERE name = ?',
     ),
+    endGrantTokens: db.prepare('UPDATE grants SET tokens_not_before = max(tokens_not_before, ?) WHERE hat = ?'),
+    endApprovalTokens: db.prepare('UPDATE approvals SET tokens_not_before = max(tokens_not_before, ?) WHERE hat = ?'),
+    replaceHash: db.prepare('UPDATE hats SET password_hash = ? WHERE name = ? AND password_hash = ?'),
     setDisabled: db.prepare('UPDATE hats SET disabled = ?, revision = revision + 1 WHERE name = ?'),
     countHats: db.prepare('SELECT count(*) FROM hats').pluck(),
     listKeys: db.prepare('SELECT * FROM keys WHERE hat = ? ORDER BY created_at DESC, rowid DESC'),
@@ -258,7 +271,8 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
       `INSERT INTO grants (hat, application_id, enabled, permissions, version, tokens_not_before, updated_at, last_used_at)
        VALUES (@hat, @applicationId, @enabled, @permissions, @version, @tokensNotBefore, @updatedAt, @lastUsedAt)
        ON CONFLICT(hat, application_id) DO UPDATE SET enabled = excluded.enabled, permissions = excluded.permissions,
-         version = excluded.version, tokens_not_before = excluded.tokens_not_before, updated_at = excluded.updated_at,
+         version = excluded.version, tokens_not_before = max(grants.tokens_not_before, excluded.tokens_not_before),
+         updated_at = excluded.updated_at,
          last_used_at = excluded.last_used_at`,
     ),
     grantHatsOf: db.prepare('SELECT hat FROM grants WHERE application_id = ?').pluck(),
@@ -270,7 +284,7 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
     putApproval: db.prepare(
       `INSERT INTO approvals (id, hat, name, origin, tokens_not_before, created_at, last_used_at)
        VALUES (@id, @hat, @name, @origin, @tokensNotBefore, @createdAt, @lastUsedAt)
-       ON CONFLICT(hat, name, origin) DO UPDATE SET tokens_not_before = excluded.tokens_not_before,
+       ON CONFLICT(hat, name, origin) DO UPDATE SET tokens_not_before = max(approvals.tokens_not_before, excluded.tokens_not_before),
          created_at = excluded.created_at, last_used_at = excluded.last_used_at`,
     ),
     removeApproval: db.prepare('DELETE FROM approvals WHERE hat = ? AND id = ?'),
@@ -304,6 +318,12 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
     q.insertKey.run({ ...key, createdAt: key.createdAt.getTime() });
     q.bump.run(key.hat);
   });
+  const setPassword = tx((name: string, hash: string, notBefore: number, endServiceTokens: boolean) => {
+    q.setPassword.run(hash, notBefore, name);
+    if (!endServiceTokens) return;
+    q.endGrantTokens.run(notBefore, name);
+    q.endApprovalTokens.run(notBefore, name);
+  });
   const putGrant = tx((g: GrantRecord) => {
     q.putGrant.run({
       ...g,
@@ -334,6 +354,13 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
   const removeRecords = tx((hat: string, ids: string[]) => {
     const placeholders = ids.map(() => '?').join(',');
     return db.prepare(`DELETE FROM records WHERE hat = ? AND record_id IN (${placeholders})`).run(hat, ...ids).changes;
+  });
+
+  // All or nothing: one record that is not this HAT's undoes the others (SQLite rolls the
+  // transaction back when the function throws).
+  const updateRecord = db.prepare('UPDATE records SET json = ? WHERE hat = ? AND record_id = ?');
+  const updateRecords = tx((hat: string, changes: Array<{ recordId: string; json: string }>) => {
+    for (const c of changes) if (updateRecord.run(c.json, hat, c.recordId).changes !== 1) throw new MissingRecord();
   });
 
   const readStatements = new Map<string, Database.Statement>();
@@ -374,8 +401,11 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
         const rev = q.hatRevision.get(name) as number | undefined;
         return rev ?? null;
       },
-      async setPassword(name, passwordHash, tokensNotBefore) {
-        q.setPassword.run(passwordHash, tokensNotBefore, name);
+      async setPassword(name, passwordHash, tokensNotBefore, endServiceTokens = false) {
+        setPassword(name, passwordHash, tokensNotBefore, endServiceTokens);
+      },
+      async replacePasswordHash(name, expected, passwordHash) {
+        return q.replaceHash.run(passwordHash, name, expected).changes > 0;
       },
       async setDisabled(name, disabled) {
         q.setDisabled.run(disabled ? 1 : 0, name);
@@ -518,9 +548,20 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
              ORDER BY (v IS NULL), v ${dir}, seq ${dir} LIMIT @take OFFSET @skip`
           : `SELECT * FROM records WHERE hat = @hat AND endpoint = @endpoint ORDER BY seq ${dir} LIMIT @take OFFSET @skip`;
         const params = { hat, endpoint, take: o.take, skip: o.skip, ...(o.orderBy ? { path: jsonPath(o.orderBy) } : {}) };
-        let stmt = readStatements.get(sql);
-        if (!stmt) readStatements.set(sql, (stmt = db.prepare(sql)));
-        return (stmt.all(params) as Row[]).map(recordFromRow);
+        const run = (text: string) => {
+          let stmt = readStatements.get(text);
+          if (!stmt) readStatements.set(text, (stmt = db.prepare(text)));
+          return (stmt.all(params) as Row[]).map(recordFromRow);
+        };
+        try {
+          return run(sql);
+        } catch (err) {
+          // A record stored before SPEC 8's depth limit may be nested past what json_extract
+          // reads ("malformed JSON"): then those records count as missing the field, rather
+          // than every ordered read of the endpoint failing. Only then is each record checked.
+          if (!(o.orderBy && err instanceof Database.SqliteError && /malformed JSON/.test(err.message))) throw err;
+          return run(sql.replace('json_extract(json, @path)', 'CASE WHEN json_valid(json) THEN json_extract(json, @path) END'));
+        }
       },
       async clear(hat, endpoint) {
         return q.clearEndpoint.run(hat, endpoint).changes;
@@ -537,11 +578,21 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
         if (recordIds.length === 0) return 0;
         return removeRecords(hat, recordIds);
       },
+      async update(hat, changes) {
+        try {
+          updateRecords(hat, changes);
+          return true;
+        } catch (err) {
+          if (err instanceof MissingRecord) return false;
+          throw err;
+        }
+      },
       async sources(hat) {
         return groupByNamespace(q.sources.all({ hat }) as string[]);
       },
     },
     resets: sqliteResets(db),
+    once: sqliteOnce(db),
     keyRotation: sqliteKeyRotation(db),
     hatAdmin: sqliteHatAdmin(db),
     attempts: attemptCounters(

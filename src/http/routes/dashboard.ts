@@ -96,7 +96,7 @@ export function dashboardRoutes(router: AppRouter, services: Services): void {
 
   const renderPassword = async (
     ctx: AppContext,
-    locals: { errors?: Partial<Record<(typeof PASSWORD_FIELDS)[number], string>>; alert?: string } = {},
+    locals: { errors?: Partial<Record<(typeof PASSWORD_FIELDS)[number], string>>; alert?: string; keepServices?: boolean } = {},
     status = 200,
   ) => {
     ctx.status = status;
@@ -107,6 +107,7 @@ export function dashboardRoutes(router: AppRouter, services: Services): void {
       errors,
       errorList: PASSWORD_FIELDS.filter((f) => errors[f]).map((f) => ({ field: f, message: errors[f] })),
       alert: locals.alert,
+      keepServices: locals.keepServices === true,
       minPassword: MIN_PASSWORD_LENGTH,
     });
   };
@@ -206,13 +207,18 @@ export function dashboardRoutes(router: AppRouter, services: Services): void {
       newPassword: form.newPassword ?? '',
       newPasswordRepeat: form.newPasswordRepeat ?? '',
     };
+    const keepServices = form.keepServices === 'yes';
     const problems = dashboard.passwordChangeProblems(hat, input);
-    if (Object.keys(problems).length > 0) return renderPassword(ctx, { errors: problems }, 400);
+    if (Object.keys(problems).length > 0) return renderPassword(ctx, { errors: problems, keepServices }, 400);
     try {
-      await dashboard.changePassword(hat, input, { clientIp: ctx.ip });
+      await dashboard.changePassword(hat, { ...input, keepServices }, { clientIp: ctx.ip });
     } catch (err) {
-      if (err instanceof NotAllowed) return renderPassword(ctx, { errors: { oldPassword: 'Your current password is not right' } }, 403);
-      if (err instanceof InvalidInput && err.field) return renderPassword(ctx, { errors: { [err.field]: err.detail } }, 400);
+      if (err instanceof NotAllowed) return renderPassword(ctx, { errors: { oldPassword: 'Your current password is not right' }, keepServices }, 403);
+      if (err instanceof InvalidInput && err.field) {
+        // The API names its JSON field; the page says what it is.
+        const text = err.detail.replace(/^newPassword /, 'The new password ');
+        return renderPassword(ctx, { errors: { [err.field]: text }, keepServices }, 400);
+      }
       if (err instanceof TooManyAttempts) {
         ctx.set('Retry-After', String(err.retryAfterSeconds));
         const minutes = retryMinutes(err);
@@ -222,7 +228,13 @@ export function dashboardRoutes(router: AppRouter, services: Services): void {
     }
     // Every session of the HAT ended with the change; this browser starts a new one, the others stay out.
     await startOwnerSession(ctx);
-    notify(ctx, 'ok', 'Your password is changed. You are still logged in here; every other session and every owner token has ended.');
+    notify(
+      ctx,
+      'ok',
+      keepServices
+        ? 'Your password is changed. You are still logged in here; every other session and every owner token has ended. The services you approved stay signed in.'
+        : 'Your password is changed. You are still logged in here; every other session, every owner token and every token of the services you approved has ended.',
+    );
     seeOther(ctx, '/');
   });
 

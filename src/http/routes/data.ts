@@ -1,6 +1,6 @@
 import { InvalidInput } from '../../errors.js';
 import type { Services } from '../../services/index.js';
-import { MAX_BODY_BYTES, renderRecords } from '../../services/data.js';
+import { MAX_BODY_BYTES, renderRecord, renderRecords, type RecordView, type Written } from '../../services/data.js';
 import { authenticate } from '../authenticate.js';
 import { readJson } from '../body.js';
 import { MethodNotAllowed } from '../errors.js';
@@ -19,10 +19,17 @@ function recordIds(ctx: AppContext): string[] {
   return values.flatMap((v) => v.split(','));
 }
 
-function sendRecords(ctx: AppContext, status: number, records: Parameters<typeof renderRecords>[0]): void {
+function sendRecords(ctx: AppContext, status: number, records: readonly RecordView[]): void {
   ctx.status = status;
   ctx.type = 'application/json';
   ctx.body = renderRecords(records);
+}
+
+/** One object when one was sent, as the original HAT answered; otherwise an array. */
+function sendWritten(ctx: AppContext, written: Written): void {
+  ctx.status = 201;
+  ctx.type = 'application/json';
+  ctx.body = written.single && written.records.length === 1 ? renderRecord(written.records[0]!) : renderRecords(written.records);
 }
 
 /** The data API on a HAT (SPEC 8): routes only translate HTTP; DataService decides. */
@@ -37,6 +44,17 @@ export function dataRoutes(router: AppRouter, services: Services): void {
   router.delete(BASE, auth, async (ctx) => {
     ctx.body = await data.remove(principalOf(ctx), recordIds(ctx));
   });
+  const body = (ctx: AppContext) => () => readJson(ctx, { limit: MAX_BODY_BYTES, keys: 'opaque' });
+  router.put(BASE, auth, async (ctx) => {
+    sendWritten(ctx, await data.update(principalOf(ctx), body(ctx)));
+  });
+  router.post('/api/v2.6/data-batch', auth, async (ctx) => {
+    sendRecords(ctx, 201, await data.writeBatch(principalOf(ctx), body(ctx)));
+  });
+  router.get('/api/v2.6/data-record/:id', auth, async (ctx) => {
+    ctx.type = 'application/json';
+    ctx.body = renderRecord(await data.record(principalOf(ctx), param(ctx, 'id')));
+  });
 
   const table = `${BASE}/:namespace/*endpoint`;
   router.get(table, auth, async (ctx) => {
@@ -44,10 +62,7 @@ export function dataRoutes(router: AppRouter, services: Services): void {
     sendRecords(ctx, 200, records);
   });
   router.post(table, auth, async (ctx) => {
-    const records = await data.write(principalOf(ctx), param(ctx, 'namespace'), param(ctx, 'endpoint'), () =>
-      readJson(ctx, { limit: MAX_BODY_BYTES, keys: 'opaque' }),
-    );
-    sendRecords(ctx, 201, records);
+    sendWritten(ctx, await data.write(principalOf(ctx), param(ctx, 'namespace'), param(ctx, 'endpoint'), body(ctx)));
   });
   router.delete(table, auth, async (ctx) => {
     ctx.body = await data.clear(principalOf(ctx), param(ctx, 'namespace'), param(ctx, 'endpoint'));

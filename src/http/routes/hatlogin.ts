@@ -164,7 +164,7 @@ export function hatloginRoutes(router: AppRouter, services: Services): void {
     if (!sessionIsLive(ctx) || !isLoggedIn(ctx)) return startAgain(ctx, form);
     checkCsrf(ctx, form._csrf);
     const pending = claimPending(ctx, form.pending);
-    if (!pending) {
+    if (!pending || !(await hatlogin.claimAnswer(hatOf(ctx).name, form.pending!))) {
       throw new InvalidInput(
         'This approval page was already answered or is no longer valid; go back to the site you came from and try again',
         { field: 'pending', title: Titles.approvalExpired },

@@ -1,5 +1,5 @@
 import { clusterAddress, baseUrl } from '../../config.js';
-import { Conflict, InvalidInput, NotFound } from '../../errors.js';
+import { Conflict, InvalidInput, NotFound, TooManyAttempts } from '../../errors.js';
 import type { Services } from '../../services/index.js';
 import type { NewHat } from '../../services/signup.js';
 import { MIN_PASSWORD_LENGTH } from '../../services/strength.js';
@@ -94,17 +94,22 @@ export function landingRoutes(router: AppRouter, services: Services): void {
     }
     try {
       const input = services.signup.parse(entered);
-      const problems = services.signup.problems(input);
-      if (problems.length > 0) {
-        const errors = Object.fromEntries(problems.map((p) => [p.field, formMessage(p.field, p.problem)]));
+      const outcome = await services.signup.attempt(input, ctx.ip);
+      if (outcome.problems) {
+        const errors = Object.fromEntries(outcome.problems.map((p) => [p.field, formMessage(p.field, p.problem)]));
         ctx.status = 400;
         await renderSignup(ctx, { values, errors });
         return;
       }
-      const created = await services.signup.create(input);
-      (ctx.session as Record<string, unknown>).newHat = created;
+      (ctx.session as Record<string, unknown>).newHat = outcome.created;
       seeOther(ctx, '/signup/ready');
     } catch (err) {
+      if (err instanceof TooManyAttempts) {
+        ctx.status = 429;
+        ctx.set('Retry-After', String(err.retryAfterSeconds));
+        await renderSignup(ctx, { values, errors: {}, alert: err.detail });
+        return;
+      }
       if (!((err instanceof InvalidInput || err instanceof Conflict) && err.field)) throw err;
       ctx.status = err.status;
       await renderSignup(ctx, { values, errors: { [err.field]: formMessage(err.field, err.detail) } });

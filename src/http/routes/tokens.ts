@@ -16,7 +16,12 @@ function credentialHeader(ctx: AppContext, name: string): string {
   }
 }
 
-const passwordChange = z.object({ password: z.string().max(2000).optional(), newPassword: z.string().max(2000) });
+const passwordChange = z.object({
+  password: z.string().max(2000).optional(),
+  newPassword: z.string().max(2000),
+  /** SPEC 7: by default a change ends the services' tokens too; `true` keeps them. */
+  keepServices: z.boolean().optional(),
+});
 
 /** Owner tokens: GET /users/access_token, its validation, and POST /control/v2/auth/password (SPEC 5). */
 export function tokenRoutes(router: AppRouter, services: Services): void {
@@ -44,6 +49,7 @@ export function tokenRoutes(router: AppRouter, services: Services): void {
     if (!parsed.success) {
       const field = parsed.error.issues[0]?.path[0];
       if (field === undefined) throw new InvalidInput('The body must be a JSON object with password and newPassword');
+      if (field === 'keepServices') throw new InvalidInput('keepServices must be true or false', { field: 'keepServices' });
       throw new InvalidInput(`${String(field)} must be a string of at most 2000 characters`, { field: String(field) });
     }
     const issued = await services.owners.changePassword(
@@ -51,6 +57,7 @@ export function tokenRoutes(router: AppRouter, services: Services): void {
       parsed.data.password ?? '',
       parsed.data.newPassword,
       { clientIp: ctx.ip, via: 'api' },
+      { keepServices: parsed.data.keepServices === true },
     );
     ctx.set('X-Auth-Token', issued.token);
     ctx.body = { message: 'Password changed', accessToken: issued.token };
