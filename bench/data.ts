@@ -18,7 +18,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { renderRecords } from '../src/services/data.js';
 import { createServices } from '../src/services/index.js';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { openSqliteStore } from '../src/store/sqlite/index.js';
 
 const RECORDS = 100_000;
 const BATCH = 100;

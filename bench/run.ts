@@ -11,7 +11,7 @@
  * stdout going to /dev/null, so the cost of building and writing each line is counted but no
  * terminal is. Variables for experiments:
  *   BENCH_LOG=devnull|file|warn   where the server's request log goes (default devnull)
- *   BENCH_ONLY=validate,bare,login,alongside,data,rss   run only these phases
+ *   BENCH_ONLY=validate,bare,login,alongside,data,rss,oauth   run only these phases
  *   BENCH_CPU_PROF=<dir>          write a CPU profile of the server to <dir> (node --cpu-prof)
  *   BENCH_RSS_SCRYPT_LOG2N=<n>    a cheaper password hash for the 1,000 sign-ups of the RSS phase
  */
@@ -202,6 +202,11 @@ try {
     say(`\nRSS of a fresh server: ${mib(before)} MiB; after ${RSS_HATS} HATs created through POST /api/signup ` +
       `(${RSS_CONCURRENCY} at a time, ${hash}, ${seconds.toFixed(0)} s): ${mib(after)} MiB`);
     results.rss = { beforeMiB: mib(before), afterMiB: mib(after), hats: RSS_HATS, concurrency: RSS_CONCURRENCY, signupSeconds: seconds, passwordHash: hash };
+  }
+
+  if (runs('oauth')) {
+    const { benchOauth } = await import('./oauth.js');
+    results.oauth = await benchOauth(say);
   }
 
   const total = (Date.now() - started) / 1000;

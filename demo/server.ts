@@ -144,6 +144,13 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--oidc') || process.env.DEMO_MODE === 'oidc') {
+    const { registerOidcDemo, startOidcDemo } = await import('./oidc.js');
+    const demo = await startOidcDemo({ port: Number(process.env.DEMO_PORT || 4000), hatDomain: process.env.HAT_DOMAIN || 'hat.localhost' });
+    const registered = await registerOidcDemo(Number(process.env.PORT || 3000), `${demo.url}/callback`).catch((err: Error) => `could not register (${err.message})`);
+    console.log(`${DEMO_NAME} (OpenID Connect mode) is running: open ${demo.url} and enter your HAT's address. Demo application: ${registered}.`);
+    return;
+  }
   const demo = await startDemo({ port: Number(process.env.DEMO_PORT || 4000), hatDomain: process.env.HAT_DOMAIN || 'hat.localhost' });
   console.log(`${DEMO_NAME} is running: open ${demo.url} and enter your HAT's address (e.g. alice.hat.localhost:3000).`);
 }

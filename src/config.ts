@@ -29,6 +29,8 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   /** The From of every mail. */
   readonly mailFrom: string;
+  /** How long a SIGTERM waits for requests in flight before cutting them. */
+  readonly shutdownTimeoutMs: number;
   /** SPEC 9: sign-ups per client an hour, and on the whole cluster a minute. */
   readonly signupLimits: { readonly perClientHour: number; readonly perMinute: number };
   /** SPEC 7: a browser session ends this long after its login, however active (SESSION_MAX_AGE_DAYS). */
@@ -147,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordCheckTimeoutMs: int(env, 'PASSWORD_CHECK_TIMEOUT_MS', 2000, 50, 60_000),
     keyRotationDays: int(env, 'KEY_ROTATION_DAYS', 0, 0, 36500),
     metrics: bool(env, 'METRICS', true),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     oidcProviderCache: int(env, 'OIDC_PROVIDER_CACHE', 1000, 1),
   };
 }

@@ -30,11 +30,22 @@ async function main(): Promise<void> {
   );
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    // A second signal means "now": cut what still runs.
+    if (stopping) {
+      log.warn({ signal }, 'stopping at once');
+      log.flush();
+      process.exit(1);
+    }
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    await running.close();
-    process.exit(0);
+    log.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'shutting down: finishing requests in flight');
+    try {
+      await running.shutdown(config.shutdownTimeoutMs);
+      process.exit(0);
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      log.flush();
+      process.exit(1);
+    }
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { UniqueViolation } from '../src/errors.js';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { HatRecord, KeyRecord, Store } from '../src/store/ports.js';
 import { request } from './support/http.js';
 import { STRONG_PASSWORD } from './support/server.js';

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createPublicKey } from 'node:crypto';
 import { decodeProtectedHeader, importJWK, importPKCS8, importSPKI, jwtVerify, SignJWT } from 'jose';
 import { KeyVault } from '../src/services/keys.js';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { Store } from '../src/store/ports.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from './support/server.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { formMessage } from '../src/http/routes/landing.js';
+import { formMessage } from '../src/http/routes/signup/form.js';
 import { FormClient, textOf, valueOf } from './support/forms.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from './support/server.js';
 

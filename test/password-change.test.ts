@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { openSqliteStore } from '../src/store/sqlite.js';
+import { openSqliteStore } from '../src/store/sqlite/index.js';
 import type { HatRecord, Store } from '../src/store/ports.js';
 import type { RequestOptions } from './support/http.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from './support/server.js';

@@ -6,7 +6,7 @@ import { UniqueViolation } from '../src/errors.js';
 import { resetsContract } from './store-contract-resets.js';
 import { oidcContract } from './store-contract-oidc.js';
 import { parseRegistration, UNSET_FIELDS } from '../src/services/application-model.js';
-import { ApplicationRegistry } from '../src/services/applications.js';
+import { ApplicationRegistry } from '../src/services/registry.js';
 import { notablesManifest } from './support/manifests.js';
 import { operatorContract } from './store-contract-operator.js';
 import { application } from './support/fixtures.js';
@@ -420,7 +420,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
         await store().applications.create(old);
         const current = app(fresh('app'));
         await store().applications.create(current);
-        const registry = new ApplicationRegistry(store(), { freshnessMs: 0 });
+        const registry = new ApplicationRegistry(store(), { freshnessMs: 0, removeGrants: async () => 0 });
         assert.ok((await registry.migrate()) >= 1);
         assert.deepEqual(await store().applications.get(old.id), { ...UNSET_FIELDS, ...old });
         assert.deepEqual(await store().applications.get(current.id), current);

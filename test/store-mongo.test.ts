@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import mongoose from 'mongoose';
 import { UniqueViolation } from '../src/errors.js';
-import { openMongoStore, uniqueViolationOf } from '../src/store/mongo.js';
+import { openMongoStore, uniqueViolationOf } from '../src/store/mongo/index.js';
 import { storeContract } from './store-contract.js';
 
 /**

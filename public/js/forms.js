@@ -1,5 +1,5 @@
 // Small enhancements of the server-rendered forms; every form works the same without them.
-// - A "Show" button beside password fields marked `js-reveal` (and every login password).
+// - A "Show" button beside every password field.
 // - Forms marked `js-submitting`: once sent, the button says so ("Logging in…") and a second
 //   tap does not send the form again (double submits on phones).
 (function () {
@@ -37,7 +37,7 @@
       }
       form.dataset.submitted = '1';
       // Passwords go as typed, never left visible on the next page's back-navigation.
-      var revealed = form.querySelectorAll('input.js-reveal[type="text"]');
+      var revealed = form.querySelectorAll('input[data-reveal-ready][type="text"]');
       for (var i = 0; i < revealed.length; i++) revealed[i].type = 'password';
       var button = event.submitter || form.querySelector('button[type="submit"], button:not([type])');
       if (button && button.dataset.submitting) {
@@ -63,7 +63,7 @@
     }
   });
 
-  var inputs = document.querySelectorAll('input.js-reveal');
+  var inputs = document.querySelectorAll('input[type="password"]:not(.pm-only)');
   for (var i = 0; i < inputs.length; i++) addReveal(inputs[i]);
   var forms = document.querySelectorAll('form.js-submitting');
   for (var k = 0; k < forms.length; k++) guardSubmit(forms[k]);

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config.js';
 import { HatError } from '../errors.js';
+import { createLogger } from '../log.js';
 import { registryView } from '../services/application-model.js';
-import { ApplicationRegistry } from '../services/applications.js';
+import { createServices } from '../services/index.js';
+import type { ApplicationRegistry } from '../services/registry.js';
 import { openStore } from '../store/index.js';
 import type { ApplicationRecord } from '../store/ports.js';
 
@@ -102,14 +104,19 @@ async function main(): Promise<number> {
     return args.length === 0 ? 2 : 0;
   }
   let store;
+  let config;
   try {
-    store = await openStore(loadConfig());
+    config = loadConfig();
+    store = await openStore(config);
   } catch (err) {
     console.error(`apps: ${err instanceof ConfigError ? err.message : `cannot open the store: ${(err as Error).message}`}`);
     return 1;
   }
   try {
-    console.log(await run(args, new ApplicationRegistry(store, { freshnessMs: 0 })));
+    // The same wiring as the server: removing an application also removes its grants through
+    // the service that owns them.
+    const { registry } = createServices({ ...config, revisionCheckMs: 0 }, store, createLogger('silent'));
+    console.log(await run(args, registry));
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {

@@ -1,27 +1,7 @@
 import type { Services } from '../services/index.js';
 import type { Attempt } from '../services/owners.js';
 import { hatOf, type AppContext } from './context.js';
-import { csrfToken } from './session.js';
-
-/** What the browser session holds once the owner logged in. */
-interface OwnerSession {
-  owner?: boolean;
-  /** Milliseconds since the epoch. */
-  loggedInAt?: number;
-  csrfSecret?: string;
-  [key: string]: unknown;
-}
-
-interface LiveSession extends OwnerSession {
-  regenerate(): Promise<void> | undefined;
-  toJSON(): Record<string, unknown>;
-}
-
-function sessionOf(ctx: AppContext): LiveSession {
-  const session = ctx.session as unknown as LiveSession | null;
-  if (!session) throw new Error('browser-login needs the session middleware');
-  return session;
-}
+import { csrfToken, pageSession, sessionOf } from './session.js';
 
 /**
  * Logs the owner of this request's HAT in with `password` (the page's own login form).
@@ -49,8 +29,8 @@ export async function logIn(
  * HAT but should keep the person who changed it logged in on this browser.
  */
 export async function startOwnerSession(ctx: AppContext): Promise<void> {
-  const session = sessionOf(ctx);
-  for (const key of Object.keys(session.toJSON())) delete session[key];
+  const session = pageSession(ctx);
+  for (const key of Object.keys(session.toJSON())) delete session[key as keyof typeof session];
   session.owner = true;
   session.loggedInAt = Date.now();
   csrfToken(ctx);
@@ -75,7 +55,7 @@ export async function logOut(ctx: AppContext, services: Services, via: Attempt['
  * session, and this also covers one that a request running at that moment saved back.
  */
 export function isLoggedIn(ctx: AppContext): boolean {
-  const session = ctx.session as unknown as OwnerSession | null;
+  const session = sessionOf(ctx);
   if (session?.owner !== true || ctx.state.tenant?.kind !== 'hat') return false;
   const hat = ctx.state.tenant.hat;
   const loggedInAt = session.loggedInAt ?? 0;

@@ -1,4 +1,5 @@
 import type { ActivityPage, Overview } from '../services/dashboard.js';
+import type { ApplicationStatus } from '../services/hat-applications.js';
 import { permissionsKey } from '../services/permissions.js';
 import type { ActivityEntry, Permission } from '../store/ports.js';
 import { hostOf } from '../services/redirects.js';
@@ -27,17 +28,24 @@ function permissionsView(permissions: readonly Permission[]) {
 /** The host part shown on the dashboard; empty when there is none. */
 const hostShown = (url: string | undefined): string => hostOf(url) ?? '';
 
-export function overviewView(overview: Overview) {
-  const applications = overview.applications.map((s) => ({
+/** What both lists show of an application: who it is, and the permissions its buttons consent to. */
+function applicationCard(s: ApplicationStatus) {
+  return {
     id: s.application.id,
     name: s.application.name,
     description: s.application.description,
     homepage: s.application.homepage,
     host: hostShown(s.application.redirectUris[0]),
+    shownKey: permissionsKey(s.application.permissions),
+  };
+}
+
+export function overviewView(overview: Overview) {
+  const applications = overview.applications.map((s) => ({
+    ...applicationCard(s),
     permissions: permissionsView(s.granted),
     newPermissions: permissionsView(s.newPermissions),
     needsConsent: s.needsConsent,
-    shownKey: permissionsKey(s.application.permissions),
     enabledAt: when(s.updatedAt),
     lastUsed: when(s.lastUsedAt),
   }));
@@ -50,13 +58,8 @@ export function overviewView(overview: Overview) {
     lastUsed: when(w.lastUsedAt),
   }));
   const available = overview.available.map((s) => ({
-    id: s.application.id,
-    name: s.application.name,
-    description: s.application.description,
-    homepage: s.application.homepage,
-    host: hostShown(s.application.redirectUris[0]),
+    ...applicationCard(s),
     permissions: permissionsView(s.application.permissions),
-    shownKey: permissionsKey(s.application.permissions),
     disabledAt: s.setup ? when(s.updatedAt) : null,
   }));
   const names = new Map([...overview.applications, ...overview.available].map((s) => [s.application.id, s.application.name]));

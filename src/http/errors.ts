@@ -34,6 +34,11 @@ export class CsrfRejected extends HatError {
   }
 }
 
+/** A refusal after too many attempts says when to try again, on an API answer and on a page alike. */
+export function setRetryAfter(ctx: AppContext, err: TooManyAttempts): void {
+  ctx.set('Retry-After', String(err.retryAfterSeconds));
+}
+
 /** SPEC 3: the path decides JSON or page; other paths answer pages unless only JSON is accepted. */
 export function answersJson(ctx: AppContext): boolean {
   const p = ctx.path;
@@ -63,7 +68,7 @@ export function errorResponder(log: Logger) {
     } catch (err) {
       const known = toAnswer(err);
       if (known.status >= 500) log.error({ err, path: ctx.path, method: ctx.method }, 'request failed');
-      if (err instanceof TooManyAttempts) ctx.set('Retry-After', String(err.retryAfterSeconds));
+      if (err instanceof TooManyAttempts) setRetryAfter(ctx, err);
       if (known.status === 405 && err && typeof err === 'object' && 'headers' in err) {
         const allow = (err as { headers?: Record<string, string> }).headers?.Allow;
         if (allow) ctx.set('Allow', allow);

@@ -6,6 +6,7 @@ import { createServices, type Services } from '../services/index.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/ports.js';
 import { createApp } from './app.js';
+import { drainingServer } from './shutdown.js';
 import { scheduleKeyRotation } from '../services/key-schedule.js';
 
 export interface RunningServer {
@@ -15,7 +16,13 @@ export interface RunningServer {
   config: Config;
   services: Services;
   server: http.Server;
+  /** Stops at once, cutting requests in flight (tests). */
   close(): Promise<void>;
+  /**
+   * Stops gracefully (SIGTERM): no new connections, requests in flight finish (cut at
+   * `deadlineMs`), then the log is flushed and the store closed.
+   */
+  shutdown(deadlineMs: number): Promise<void>;
 }
 
 /** Errors Node's HTTP parser raises before Koa sees the request still get a SPEC 3 body. */
@@ -44,6 +51,7 @@ export async function startServer(config: Config, options: { store?: Store; log?
   // Node's bare 400.
   const server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000, requireHostHeader: false });
   server.on('clientError', answerClientError);
+  const draining = drainingServer(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -71,6 +79,14 @@ export async function startServer(config: Config, options: { store?: Store; log?
     config: effective,
     services,
     server,
+    async shutdown(deadlineMs) {
+      keySchedule?.stop();
+      const cut = await draining.drain(deadlineMs);
+      if (cut > 0) log.warn({ cut, deadlineMs }, 'shutdown deadline reached: connections with requests still running were cut');
+      await store.close();
+      log.info('stopped: requests finished, store closed');
+      await new Promise<void>((resolve) => log.flush(() => resolve()));
+    },
     async close() {
       keySchedule?.stop();
       server.closeAllConnections();

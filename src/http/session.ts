@@ -8,8 +8,48 @@ import type { SessionStore } from '../store/ports.js';
 import type { AppContext } from './context.js';
 import { CsrfRejected } from './errors.js';
 import { isApiPath } from './paths.js';
+import type { Notice } from './pages/flash.js';
+import type { ConsentOffer } from './pages/consent.js';
+import type { NewHat } from '../services/signup.js';
 
 export const SESSION_COOKIE = 'hat_session';
+
+/**
+ * Everything a browser session may hold: the one description of it. Page code reads and writes
+ * the session only through `sessionOf`, typed by this.
+ */
+export interface BrowserSession {
+  /** The secret behind this session's CSRF tokens (below). */
+  csrfSecret?: string;
+  /** Logged in as the owner of the session's HAT (browser-login.ts)… */
+  owner?: boolean;
+  /** …since this time, in milliseconds since the epoch. */
+  loggedInAt?: number;
+  /** A message for the next page this browser sees (pages/flash.ts). */
+  flash?: Notice;
+  /** Consent pages shown and not yet answered, by offer id (pages/consent.ts). */
+  consents?: Record<string, ConsentOffer>;
+  /** The HAT just created with the sign-up form, for /signup/ready. */
+  newHat?: NewHat;
+}
+
+/** The session as koa-session gives it: the data above, and its own methods. */
+export type LiveSession = BrowserSession & {
+  regenerate(): Promise<void> | undefined;
+  toJSON(): Record<string, unknown>;
+};
+
+/** This request's browser session; null on API paths, which never use one. */
+export function sessionOf(ctx: AppContext): LiveSession | null {
+  return ctx.session as unknown as LiveSession | null;
+}
+
+/** The session of a page request, which always has one (the middleware below runs before pages). */
+export function pageSession(ctx: AppContext): LiveSession {
+  const session = sessionOf(ctx);
+  if (!session) throw new Error('pageSession() needs the session middleware');
+  return session;
+}
 
 /** The tenant a session belongs to: a HAT's name, or '' for the cluster's own pages. */
 function tenantKey(ctx: AppContext): string {
@@ -70,25 +110,20 @@ const csrf = new Csrf();
 
 /** A fresh CSRF token for this page's forms; the secret lives in the server-side session. */
 export function csrfToken(ctx: AppContext): string {
-  const s = ctx.session as Record<string, unknown> | null;
-  if (!s) throw new Error('csrfToken() needs the session middleware');
-  let secret = s.csrfSecret;
-  if (typeof secret !== 'string') {
-    secret = csrf.secretSync();
-    s.csrfSecret = secret;
-  }
-  const token = csrf.create(secret as string);
+  const s = pageSession(ctx);
+  s.csrfSecret ??= csrf.secretSync();
+  const token = csrf.create(s.csrfSecret);
   ctx.state.csrfToken = token;
   return token;
 }
 
 /** Throws CsrfRejected unless `submitted` was made for this session. */
 export function checkCsrf(ctx: AppContext, submitted: string | undefined): void {
-  const secret = (ctx.session as Record<string, unknown> | null)?.csrfSecret;
+  const secret = sessionOf(ctx)?.csrfSecret;
   if (typeof secret !== 'string' || !submitted || !csrf.verify(secret, submitted)) throw new CsrfRejected();
 }
 
 /** True when the session holds a CSRF secret, i.e. it did not expire since the form was shown. */
 export function sessionIsLive(ctx: AppContext): boolean {
-  return typeof (ctx.session as Record<string, unknown> | null)?.csrfSecret === 'string';
+  return typeof sessionOf(ctx)?.csrfSecret === 'string';
 }

@@ -276,6 +276,17 @@ export function toManifest(app: Registration): Json {
   };
 }
 
+/**
+ * The manifest's `status.recentDataCheckEndpoint` (`/rumpel/notablesv1`) as an endpoint name
+ * (`rumpel/notablesv1`), or null: where the original HAT looked for an application's latest data.
+ */
+export function recentDataEndpoint(app: Registration): string | null {
+  const raw = obj(obj(app.source).status).recentDataCheckEndpoint;
+  if (typeof raw !== 'string') return null;
+  const endpoint = raw.replace(/^\//, '');
+  return /^[0-9a-z-]+(?:\/[0-9a-z-]+)+$/.test(endpoint) ? endpoint : null;
+}
+
 /** What the original HAT's status object (`HatApplication`) is made of; ApplicationStatus has it. */
 interface StatusFacts {
   application: ApplicationRecord;

@@ -1,5 +1,7 @@
 import { NotAuthenticated } from '../errors.js';
-import type { HatRecord, Permission, Store } from '../store/ports.js';
+import type { HatRecord, Permission } from '../store/ports.js';
+import type { Approvals } from './approvals.js';
+import type { HatApplications } from './hat-applications.js';
 import type { TokenClaims, Tokens } from './tokens.js';
 import { Lru } from '../lru.js';
 
@@ -31,8 +33,9 @@ export class Authenticator {
   private readonly checked: Lru<string, CachedCheck>;
 
   constructor(
-    private readonly store: Store,
     private readonly tokens: Tokens,
+    /** The owners of what a token stands on: grants for application tokens, approvals for validate tokens. */
+    private readonly standsOn: { applications: Pick<HatApplications, 'grantOf'>; approvals: Pick<Approvals, 'standing'> },
     // About 1.5 KB each (the token and its claims): 20,000 remembered checks stay near 30 MB.
     // A token pushed out is simply verified again.
     maxCached = 20_000,
@@ -88,7 +91,7 @@ export class Authenticator {
         return principal;
       case 'application': {
         if (!claims.application) throw new NotAuthenticated('The application token names no application');
-        const grant = await this.store.grants.get(hat.name, claims.application);
+        const grant = await this.standsOn.applications.grantOf(hat.name, claims.application);
         if (!grant || !grant.enabled) throw new NotAuthenticated('The application is not enabled on this HAT');
         if (claims.iat < grant.tokensNotBefore) throw new NotAuthenticated('The token was revoked');
         return { ...principal, permissions: grant.permissions };
@@ -96,7 +99,7 @@ export class Authenticator {
       case 'validate': {
         const origin = originOf(claims.resource);
         if (!claims.application || !origin) throw new NotAuthenticated('The token names no service');
-        const approval = await this.store.approvals.find(hat.name, claims.application, origin);
+        const approval = await this.standsOn.approvals.standing(hat.name, claims.application, origin);
         if (!approval) throw new NotAuthenticated("The service's approval was revoked");
         if (claims.iat < approval.tokensNotBefore) throw new NotAuthenticated('The token was revoked');
         return principal;

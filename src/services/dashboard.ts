@@ -1,7 +1,7 @@
 import { InvalidInput, Titles } from '../errors.js';
 import type { ActivityEntry, ApprovalRecord, HatRecord, Permission } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
-import type { ApplicationChange, ApplicationStatus, HatApplications } from './applications.js';
+import type { ApplicationChange, ApplicationStatus, HatApplications } from './hat-applications.js';
 import type { Approvals } from './approvals.js';
 import type { Attempt, Owners } from './owners.js';
 import { permissionsKey } from './permissions.js';
@@ -106,13 +106,14 @@ export class Dashboard {
 
   /**
    * Enables an application with consent to what the page showed (`shownKey`, see
-   * `permissionsKey`). When the registration has changed since, nothing is enabled and
-   * `changed` is true: the owner must see the new request first.
+   * `permissionsKey`; null when the owner's answer matches no page shown). When the registration
+   * has changed since, nothing is enabled and `changed` is true: the owner must see the new
+   * request first. NotFound (404) when it is not registered.
    */
   async enableApplication(
     hat: HatRecord,
     id: string,
-    shownKey: string,
+    shownKey: string | null,
     actor: { clientIp: string },
   ): Promise<{ status: ApplicationStatus; changed: boolean }> {
     const status = await this.applications.status(hat, id);

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { InvalidInput, Titles } from '../errors.js';
 import type { ApplicationRecord, HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
-import { nextSecond, untilSecond } from './clock.js';
-import type { HatDirectory } from './hats.js';
-import type { HatApplications } from './applications.js';
+import type { Approvals } from './approvals.js';
+import type { HatApplications } from './hat-applications.js';
+import type { ApplicationRegistry } from './registry.js';
 import type { Tokens } from './tokens.js';
 import { permissionsKey } from './permissions.js';
 import { displayHost, isRegisteredRedirect, parseRedirect, resourceOf, withParams, type DisplayHost } from './redirects.js';
@@ -100,10 +99,12 @@ function parseFallback(raw: unknown, redirect: URL, application: ApplicationReco
  */
 export class HatLogin {
   constructor(
-    private readonly store: Store,
-    private readonly directory: HatDirectory,
+    private readonly registry: ApplicationRegistry,
+    /** Claims that succeed once, across processes: an approval page is answered once. */
+    private readonly once: Store['once'],
     private readonly tokens: Tokens,
     private readonly activity: ActivityLog,
+    private readonly approvals: Approvals,
     private readonly applications: HatApplications,
   ) {}
 
@@ -137,14 +138,10 @@ export class HatLogin {
     if (request.application) {
       const status = await this.applications.status(hat, request.application.id);
       if (!status.active) return null;
-      await this.store.grants.touch(hat.name, request.application.id, new Date());
-      await this.applications.untilTokensAccepted(hat, request.application.id);
+      await this.applications.loggingIn(hat, request.application.id);
       return this.finish(hat, request, actor, 'remembered');
     }
-    const approval = await this.store.approvals.find(hat.name, request.name, request.origin);
-    if (!approval) return null;
-    await this.store.approvals.touch(hat.name, approval.id, new Date());
-    await untilSecond(approval.tokensNotBefore);
+    if (!(await this.approvals.reuse(hat.name, request.name, request.origin))) return null;
     return this.finish(hat, request, actor, 'remembered');
   }
 
@@ -154,7 +151,7 @@ export class HatLogin {
    * writes it back) must issue one token, not eight. False when it was answered already.
    */
   claimAnswer(hat: string, pageId: string): Promise<boolean> {
-    return this.store.once.claim(`approval-page:${hat}:${pageId}`, new Date(Date.now() + ANSWER_CLAIM_MS));
+    return this.once.claim(`approval-page:${hat}:${pageId}`, new Date(Date.now() + ANSWER_CLAIM_MS));
   }
 
   /** What an approval page for `request` shows of its permissions, to hold its answer to. */
@@ -173,39 +170,14 @@ export class HatLogin {
    * checked `stillAsShown` first).
    */
   async approve(hat: HatRecord, request: ServiceRequest, actor: Actor): Promise<string> {
-    const now = new Date();
     const app = request.application;
-    if (app) await this.enable(hat, app, actor, now);
-    else {
-      const existing = await this.store.approvals.find(hat.name, request.name, request.origin);
-      if (existing) {
-        await this.store.approvals.touch(hat.name, existing.id, now);
-        await untilSecond(existing.tokensNotBefore);
-      } else {
-        // Strictly after every token issued so far: an approval revoked and given again within
-        // one second must not revive that second's tokens. Ours waits for that second.
-        const tokensNotBefore = nextSecond();
-        await this.store.approvals.put({
-          id: randomUUID(),
-          hat: hat.name,
-          name: request.name,
-          origin: request.origin,
-          tokensNotBefore,
-          createdAt: now,
-          lastUsedAt: now,
-        });
-        this.directory.forget(hat.name);
-        await untilSecond(tokensNotBefore);
-      }
+    if (app) {
+      await this.applications.enable(hat, app.id, { via: 'hatlogin', clientIp: actor.clientIp });
+      await this.applications.loggingIn(hat, app.id);
+    } else {
+      await this.approvals.approve(hat.name, request.name, request.origin);
     }
     return this.finish(hat, request, actor, app ? 'application enabled' : 'approved');
-  }
-
-  /** Consent to an application, through the one place that writes grants. */
-  private async enable(hat: HatRecord, app: ApplicationRecord, actor: Actor, now: Date): Promise<void> {
-    await this.applications.enable(hat, app.id, { via: 'hatlogin', clientIp: actor.clientIp });
-    await this.store.grants.touch(hat.name, app.id, now);
-    await this.applications.untilTokensAccepted(hat, app.id);
   }
 
   /** The owner said no (SPEC 6.5): nothing is remembered, the service learns `access_denied`. */
@@ -237,11 +209,9 @@ export class HatLogin {
 
   /** The registered application a `name` refers to; ids are matched case-insensitively so none can be borrowed. */
   private async applicationNamed(name: string): Promise<ApplicationRecord | null> {
-    // Read from the store, not the registry's short-lived cache: the page shown, the check at
-    // the moment of consent and the grant written must all see the same registration.
-    const exact = await this.store.applications.get(name);
+    const exact = await this.registry.current(name);
     if (exact) return exact;
     const lower = name.toLowerCase();
-    return lower === name ? null : this.store.applications.get(lower);
+    return lower === name ? null : this.registry.current(lower);
   }
 }

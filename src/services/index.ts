@@ -3,11 +3,11 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { SessionStore, Store } from '../store/ports.js';
 import { ActivityLog } from './activity.js';
-import { ApplicationRegistry, HatApplications } from './applications.js';
 import { Authenticator } from './authentication.js';
 import { Approvals } from './approvals.js';
 import { Dashboard } from './dashboard.js';
 import { DataService } from './data.js';
+import { HatApplications } from './hat-applications.js';
 import { HatLogin } from './hatlogin.js';
 import { HatDirectory } from './hats.js';
 import { createMetrics, type HttpMetrics, type Metrics } from '../metrics.js';
@@ -20,6 +20,7 @@ import { OAuth } from './oidc/index.js';
 import { Owners } from './owners.js';
 import { PasswordHasher } from './passwords.js';
 import { Permissions } from './permissions.js';
+import { ApplicationRegistry } from './registry.js';
 import { Signup } from './signup.js';
 import { SignupLimits } from './signup-limits.js';
 import { PasswordRules } from './strength.js';
@@ -96,20 +97,24 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
   const passwordRules = new PasswordRules({ workers: 1, timeoutMs: config.passwordCheckTimeoutMs, maxWaiting: 16 });
   const activity = new ActivityLog(store, metrics);
   const throttle = new LoginThrottle(store);
-  const auth = new Authenticator(store, tokens);
-  metrics.cacheSize('hats', () => hats.cached);
-  metrics.cacheSize('keys', () => keys.cached);
-  metrics.cacheSize('tokens', () => auth.cached);
+  const approvals = new Approvals(store, hats, activity);
   // An application leaving the registry changes what tokens on many HATs may do: drop what
   // this process remembers of tokens and of HAT revisions alike.
   const forgetAll = () => {
     auth.forgetAll();
     hats.forgetAll();
   };
-  const registry = new ApplicationRegistry(store, { freshnessMs: config.revisionCheckMs, forgetTokens: forgetAll });
-  const applications = new HatApplications(store, registry, hats, tokens, activity);
+  const registry: ApplicationRegistry = new ApplicationRegistry(store, {
+    freshnessMs: config.revisionCheckMs,
+    removeGrants: (id): Promise<number> => applications.removeGrantsOf(id),
+    forgetTokens: forgetAll,
+  });
+  const applications: HatApplications = new HatApplications(store, registry, hats, tokens, activity);
+  const auth = new Authenticator(tokens, { applications, approvals });
+  metrics.cacheSize('hats', () => hats.cached);
+  metrics.cacheSize('keys', () => keys.cached);
+  metrics.cacheSize('tokens', () => auth.cached);
   const owners = new Owners(store, hats, hasher, throttle, activity, tokens, passwordRules);
-  const approvals = new Approvals(store, hats, activity);
   const mailer = createMailer(config);
   const links = new LinkMailer(config, store, mailer, log);
   const emails = new Emails(store, hats, owners, links, activity);
@@ -127,7 +132,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     signup: new Signup(config, store, hasher, vault, hats, passwordRules, new SignupLimits(store, config.signupLimits), workQueue, (hat) => emails.confirmNewHat(hat)),
     activity,
     locator: new HatLocator(config, hats),
-    hatlogin: new HatLogin(store, hats, tokens, activity, applications),
+    hatlogin: new HatLogin(registry, store.once, tokens, activity, approvals, applications),
     approvals,
     registry,
     applications,
@@ -139,7 +144,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     emails,
     passwordRules,
     workQueue,
-    oauth: new OAuth(store, registry, activity),
+    oauth: new OAuth(store, registry, activity, config.revisionCheckMs),
     hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
     metrics,
   };

@@ -50,7 +50,7 @@ declare module 'oidc-provider' {
   }
 
   export class Check {
-    constructor(reason: string, description: string, check: (ctx: any) => unknown);
+    constructor(reason: string, description: string, error: string, check: (ctx: any) => unknown);
     static readonly REQUEST_PROMPT: boolean;
     static readonly NO_NEED_TO_PROMPT: boolean;
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import { admin, appToken, enableApp, registerApp, validateToken } from '../support/apps.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { FormClient } from '../support/forms.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from '../support/server.js';
 

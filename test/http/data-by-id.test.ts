@@ -162,6 +162,20 @@ describe('records by id and across endpoints (SPEC 8)', () => {
     });
   });
 
+  it('refuses data nested deeper than 100 levels in PUT and data-batch alike (400), changing nothing', async () => {
+    const nested = (depth: number) => '{"a":'.repeat(depth - 1) + '{"leaf":1}' + '}'.repeat(depth - 1);
+    const a = await make('notes/deep', { v: 1 });
+    const send = (method: string, path: string, text: string) =>
+      server.call('alice', path, { method, body: text, headers: { 'x-auth-token': owner, 'content-type': 'application/json' } });
+    const put = await send('PUT', DATA, `[{"recordId":"${a.recordId}","data":${nested(101)}}]`);
+    assert.equal(put.status, 400, put.text);
+    assert.match(put.json().cause, /nested deeper than 100 levels/);
+    const batch = await send('POST', BATCH, `[{"endpoint":"notes/deep","data":{}},{"endpoint":"notes/deep","data":${nested(101)}}]`);
+    assert.equal(batch.status, 400, batch.text);
+    assert.deepEqual(await read('notes/deep'), [a]);
+    assert.equal((await send('PUT', DATA, `[{"recordId":"${a.recordId}","data":${nested(100)}}]`)).status, 201);
+  });
+
   describe('GET /data-record/<id>', () => {
     it('answers one record, to the owner and to an application that may read its namespace', async () => {
       const note = await make('profile/one', { v: 1 });

@@ -80,6 +80,21 @@ describe('the HAT JavaScript SDK against this server', () => {
     assert.equal(await refusedWith(owner.applications().getById('ghost')), 404);
   });
 
+  it("a DataPlug turns from 'fetching' to 'running' once its manifest's data endpoint has a record (mostRecentData)", async () => {
+    const plug = notablesManifest({ id: 'sleep-plug', kind: { kind: 'DataPlug', url: 'https://plug.example.com/' } });
+    plug.status.recentDataCheckEndpoint = '/sleep/nights';
+    assert.equal((await admin(server, 'POST', '/api/admin/applications', plug)).status, 201);
+    assert.equal((await ownerCall(server, 'alice', ownerToken, 'GET', '/api/v2.6/applications/sleep-plug/setup')).status, 200);
+    const before = body<any>(await owner.applications().getById('sleep-plug'));
+    assert.equal(before.mostRecentData, undefined);
+    assert.equal(owner.applications().getAppStatus(before), 'fetching');
+    const record = await owner.hatData().create('sleep', 'nights', { hours: 8 });
+    const after = body<any>(await owner.applications().getById('sleep-plug'));
+    assert.equal(owner.applications().getAppStatus(after), 'running');
+    assert.ok(Date.parse(after.mostRecentData) <= Date.now() && record);
+    assert.equal((await admin(server, 'DELETE', '/api/admin/applications/sleep-plug')).status, 200);
+  });
+
   it('getSetupUrl builds the HAT login URL of an application with a set-up URL, and refuses one without', async () => {
     const reply = await admin(server, 'PUT', '/api/admin/applications/notables', {
       ...notablesManifest(),

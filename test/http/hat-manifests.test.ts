@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { ApplicationRecord } from '../../src/store/ports.js';
 import { admin, ownerCall } from '../support/apps.js';
 import { registrationFor } from '../support/fixtures.js';

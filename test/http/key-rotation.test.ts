@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { KeyRing, KeyVault } from '../../src/services/keys.js';
 import { newKeyRecord } from '../../src/services/keys.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { admin } from '../support/apps.js';
 import { request } from '../support/http.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from '../support/server.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { importSPKI, jwtVerify, type JWTPayload } from 'jose';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/ports.js';
 import type { Reply } from './http.js';
 import { FormClient, valueOf } from './forms.js';

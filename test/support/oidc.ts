@@ -106,3 +106,29 @@ export async function playBrowser(browser: FormClient, start: URL, options: Brow
   }
   throw new Error('too many redirects on the HAT');
 }
+
+/** The whole code flow in one call: request (optionally pushed), the HAT's pages, the code exchange. */
+export async function codeFlow(
+  config: oc.Configuration,
+  browser: FormClient,
+  params: Record<string, string>,
+  options: BrowserOptions & { par?: boolean; dpop?: oc.DPoPHandle } = {},
+): Promise<oc.TokenEndpointResponse & oc.TokenEndpointResponseHelpers> {
+  const started = await authorizationRequest(config, params, options.par ?? false);
+  const callback = await playBrowser(browser, started.url, options);
+  return oc.authorizationCodeGrant(
+    config,
+    callback,
+    { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce },
+    undefined,
+    options.dpop ? { DPoP: options.dpop } : undefined,
+  );
+}
+
+/** The error code of an openid-client failure, whether a response body or a WWW-Authenticate challenge. */
+export function oauthError(err: unknown): string | undefined {
+  const e = err as { error?: string; cause?: unknown };
+  if (e.error) return e.error;
+  if (Array.isArray(e.cause)) return (e.cause[0] as { parameters?: { error?: string } })?.parameters?.error;
+  return (e.cause as { error?: string } | undefined)?.error;
+}

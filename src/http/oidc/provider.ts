@@ -48,7 +48,7 @@ export interface ProviderDeps {
   hats: HatDirectory;
   oauth: OAuth;
   /** Renders the HAT's error page for errors that must never be redirected (bad client, bad redirect_uri). */
-  renderError(ctx: { type: string; body: unknown; status: number }, out: { error: string; error_description?: string }, hat: HatRecord): Promise<void>;
+  renderError(ctx: { type: string; body: unknown; status: number }, out: { error: string; error_description?: string }, err: unknown, hat: HatRecord): Promise<void>;
 }
 
 /**
@@ -61,7 +61,7 @@ function policy() {
   const base = interactionPolicy.base();
   const login = base.get('login')!;
   login.checks.add(
-    new interactionPolicy.Check('hat_session', 'The owner is not logged in on this HAT', (ctx: { req: IncomingMessage; oidc: { session: { accountId?: string } } }) =>
+    new interactionPolicy.Check('hat_session', 'The owner is not logged in on this HAT', 'login_required', (ctx: { req: IncomingMessage; oidc: { session: { accountId?: string } } }) =>
       ctx.oidc.session.accountId && ownerLogin(ctx.req).loggedInAt === undefined ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
     ),
     0,
@@ -89,7 +89,7 @@ export function buildProvider(hat: HatRecord, keys: JWK[], dataScopes: readonly 
       const ctx = Provider.ctx as { get?(h: string): string } | undefined;
       const basic = /^basic /i.test(ctx?.get?.('authorization') ?? '');
       return oauth.clients.metadata(id, basic ? 'client_secret_basic' : 'client_secret_post');
-    }),
+    }, () => oauth.forget(hat.name)),
     clients: [],
     async findAccount(_ctx: unknown, sub: string, token?: { iat?: number; kind?: string }) {
       const current = await hats.find(hat.name);
@@ -177,8 +177,8 @@ export function buildProvider(hat: HatRecord, keys: JWK[], dataScopes: readonly 
       RefreshToken: 30 * 24 * 3600,
       Session: 14 * 24 * 3600,
     },
-    async renderError(ctx: { type: string; body: unknown; status: number }, out: { error: string; error_description?: string }) {
-      await deps.renderError(ctx, out, hat);
+    async renderError(ctx: { type: string; body: unknown; status: number }, out: { error: string; error_description?: string }, err: unknown) {
+      await deps.renderError(ctx, out, err, hat);
     },
   });
   provider.proxy = config.trustProxy;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Provider } from 'oidc-provider';
 import type { Logger } from '../../log.js';
-import type { ApplicationRegistry } from '../../services/applications.js';
+import type { ApplicationRegistry } from '../../services/registry.js';
 import type { KeyRing } from '../../services/keys.js';
 import { dataScopes } from '../../services/oidc/clients.js';
 import type { HatRecord } from '../../store/ports.js';

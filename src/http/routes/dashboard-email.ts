@@ -3,14 +3,11 @@ import type { Services } from '../../services/index.js';
 import { readForm } from '../body.js';
 import { isLoggedIn } from '../browser-login.js';
 import { hatOf, seeOther, type AppContext, type AppRouter } from '../context.js';
+import { flash } from '../pages/flash.js';
 import { checkCsrf, csrfToken } from '../session.js';
 
 type EmailField = 'email' | 'password';
 
-/** The dashboard's next notice (the same session key the dashboard's own pages use). */
-function notify(ctx: AppContext, kind: 'ok' | 'info', text: string): void {
-  (ctx.session as unknown as { dashboardNotice?: unknown }).dashboardNotice = { kind, text };
-}
 
 /**
  * "Change email" on the dashboard (SPEC 13): needs the password, and takes effect when the link
@@ -43,14 +40,14 @@ export function dashboardEmailRoutes(router: AppRouter, services: Services): voi
   router.post('/dashboard/email', async (ctx) => {
     const form = await readForm(ctx);
     if (!isLoggedIn(ctx)) {
-      notify(ctx, 'info', 'Your session has ended. Please log in again.');
+      flash(ctx, 'info', 'Your session has ended. Please log in again.');
       return seeOther(ctx, '/');
     }
     checkCsrf(ctx, form._csrf);
     const typed = (form.email ?? '').slice(0, 300);
     try {
       const email = await emails.requestChange(hatOf(ctx), form.password ?? '', typed, { clientIp: ctx.ip, via: 'dashboard' });
-      notify(ctx, 'info', `We sent a link to ${email}. Your HAT keeps its current address until you open it (within 30 minutes).`);
+      flash(ctx, 'info', `We sent a link to ${email}. Your HAT keeps its current address until you open it (within 30 minutes).`);
       seeOther(ctx, '/');
     } catch (err) {
       if (err instanceof NotAllowed) return render(ctx, { email: typed, errors: { password: 'Your password is not right' } }, 403);

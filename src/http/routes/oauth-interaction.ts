@@ -7,7 +7,10 @@ import { isLoggedIn, logIn } from '../browser-login.js';
 import { hatOf, seeOther, type AppContext, type AppRouter } from '../context.js';
 import type { ProviderCache } from '../oidc/providers.js';
 import { allowFormTarget } from '../security.js';
-import { checkCsrf, csrfToken } from '../session.js';
+import { claimConsent, offerConsent } from '../pages/consent.js';
+import { renderPage } from '../pages/render.js';
+import { onPage, ReRender, type FormProblem, type Page } from '../pages/rerender.js';
+import { checkCsrf, sessionOf } from '../session.js';
 
 const WRONG_PASSWORD = 'That password is not right. Please try again.';
 const CHANGED = 'The request changed since this page was shown. Please review it again.';
@@ -83,26 +86,37 @@ export function oauthInteractionRoutes(router: AppRouter, services: Services, ca
     return String(details.params.scope ?? '').split(' ').filter(Boolean).sort().join(' ');
   }
 
-  async function page(ctx: AppContext, view: string, details: InteractionDetails, client: ClientView, locals: Record<string, unknown> = {}, status = 200) {
-    const tenant = ctx.state.tenant;
-    const hat = tenant.kind === 'hat' ? tenant.address : '';
-    const scopes = shownScopes(details);
-    await ctx.render(view, {
-      hatAddress: hat,
-      client,
-      uid: details.uid,
-      shown: scopes,
-      scopes: scopes.split(' ').map((s) => describeScope(s, hat)).filter(Boolean),
-      csrf: csrfToken(ctx),
-      ...locals,
-    });
-    ctx.status = status;
+  /**
+   * Our login or consent page for this interaction; after a failed login, says why. The consent
+   * page offers exactly the scopes it lists (pages/consent.ts), for the answer to claim.
+   */
+  function page(view: 'oauth-login' | 'oauth-consent', details: InteractionDetails, client: ClientView): Page {
+    return async (ctx: AppContext, problem?: FormProblem) => {
+      const tenant = ctx.state.tenant;
+      const hat = tenant.kind === 'hat' ? tenant.address : '';
+      const scopes = shownScopes(details);
+      if (view === 'oauth-consent') offerConsent(ctx, { [client.id]: scopes }, { id: consentOffer(details) });
+      await renderPage(ctx, view, {
+        client,
+        uid: details.uid,
+        shown: scopes,
+        scopes: scopes.split(' ').map((s) => describeScope(s, hat)).filter(Boolean),
+        ...(problem?.retryMinutes ? { throttled: true, retryMinutes: problem.retryMinutes } : {}),
+        ...(problem?.cause instanceof NotAuthenticated ? { error: WRONG_PASSWORD } : {}),
+        ...(problem && !problem.cause ? { notice: { kind: 'info', text: problem.alert } } : {}),
+      });
+    };
+  }
+
+  /** The consent offer of one interaction: shown again, it replaces the earlier one. */
+  function consentOffer(details: InteractionDetails): string {
+    return `oauth:${details.uid}`;
   }
 
   /** Logged in on this browser recently enough for what the website asked (prompt=login, max_age). */
   function loginStands(ctx: AppContext, details: InteractionDetails): number | null {
     if (!isLoggedIn(ctx) || details.prompt.reasons.includes('login_prompt')) return null;
-    const at = Number((ctx.session as { loggedInAt?: number } | null)?.loggedInAt ?? 0);
+    const at = sessionOf(ctx)?.loggedInAt ?? 0;
     const maxAge = details.params.max_age === undefined ? undefined : Number(details.params.max_age);
     if (maxAge !== undefined && Date.now() - at > maxAge * 1000) return null;
     return Math.floor(at / 1000);
@@ -127,26 +141,20 @@ export function oauthInteractionRoutes(router: AppRouter, services: Services, ca
     if (details.prompt.name === 'login') {
       const ts = loginStands(ctx, details);
       if (ts !== null) return finish(ctx, provider, { login: { accountId: hat.ownerId, ts } });
-      return page(ctx, 'oauth-login', details, client);
+      return page('oauth-login', details, client)(ctx);
     }
-    if (!isLoggedIn(ctx)) return page(ctx, 'oauth-login', details, client);
-    return page(ctx, 'oauth-consent', details, client);
+    if (!isLoggedIn(ctx)) return page('oauth-login', details, client)(ctx);
+    return page('oauth-consent', details, client)(ctx);
   });
 
   router.post('/oauth/interaction/:uid/login', async (ctx) => {
     const form = await readForm(ctx);
     const { provider, details, client } = await load(ctx);
     checkCsrf(ctx, form._csrf);
-    try {
-      await logIn(ctx, services, form.password ?? '', { via: 'oauth', service: client.id, redirectHost: client.host });
-    } catch (err) {
-      if (err instanceof NotAuthenticated) return page(ctx, 'oauth-login', details, client, { error: WRONG_PASSWORD }, 401);
-      if (err instanceof TooManyAttempts) {
-        ctx.set('Retry-After', String(err.retryAfterSeconds));
-        return page(ctx, 'oauth-login', details, client, { throttled: true, retryMinutes: Math.max(1, Math.ceil(err.retryAfterSeconds / 60)) }, 429);
-      }
-      throw err;
-    }
+    const attempt = { via: 'oauth', service: client.id, redirectHost: client.host } as const;
+    await onPage(page('oauth-login', details, client), [NotAuthenticated, TooManyAttempts], () =>
+      logIn(ctx, services, form.password ?? '', attempt),
+    );
     if (details.prompt.name !== 'login') return seeOther(ctx, `/oauth/interaction/${details.uid}`);
     return finish(ctx, provider, { login: { accountId: hatOf(ctx).ownerId, ts: Math.floor(Date.now() / 1000) } });
   });
@@ -158,7 +166,10 @@ export function oauthInteractionRoutes(router: AppRouter, services: Services, ca
     const hat = hatOf(ctx);
     if (!isLoggedIn(ctx) || details.prompt.name !== 'consent') return seeOther(ctx, `/oauth/interaction/${details.uid}`);
     // Consent covers exactly what the page showed: if the request differs now, show it again.
-    if (form.shown !== shownScopes(details)) return page(ctx, 'oauth-consent', details, client, { notice: CHANGED }, 409);
+    const consent = claimConsent(ctx, consentOffer(details), { service: client.id, echoed: form.shown ?? '' });
+    if (consent?.permissions !== shownScopes(details)) {
+      throw new ReRender(page('oauth-consent', details, client), { status: 409, fields: {}, alert: CHANGED });
+    }
     const accountId = details.session?.accountId ?? hat.ownerId;
     const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId, clientId: client.id });
     if (!grant) return seeOther(ctx, `/oauth/interaction/${details.uid}`);

@@ -5,8 +5,10 @@ import type { HatRecord } from '../../store/ports.js';
 import type { PageRender } from '../app.js';
 import { isLoggedIn } from '../browser-login.js';
 import type { AppContext } from '../context.js';
+import { errorPage } from '../oidc/errors.js';
 import { INTERACTION_PREFIX, OAUTH_PREFIX, setOwnerLogin } from '../oidc/provider.js';
 import { ProviderCache } from '../oidc/providers.js';
+import { sessionOf } from '../session.js';
 
 export { oauthInteractionRoutes } from './oauth-interaction.js';
 
@@ -27,12 +29,13 @@ export function oauthProviders(services: Services, render: PageRender): Provider
       oauth: services.oauth,
       keys: services.keys,
       registry: services.registry,
-      async renderError(ctx, out, hat: HatRecord) {
+      async renderError(ctx, out, err, hat: HatRecord) {
+        const shown = errorPage(err as Parameters<typeof errorPage>[0], out);
         ctx.type = 'html';
         ctx.body = await render('error.njk', {
           status: ctx.status,
-          title: errorTitle(out.error),
-          cause: out.error_description ?? out.error,
+          title: shown.title,
+          cause: shown.cause,
           hint: 'The website that sent you here made a request this HAT cannot accept. Nothing was sent back to it.',
           hatAddress: hatAddress(config, hat.name),
         });
@@ -41,19 +44,6 @@ export function oauthProviders(services: Services, render: PageRender): Provider
     },
     { size: config.oidcProviderCache, registryFreshnessMs: config.revisionCheckMs },
   );
-}
-
-function errorTitle(error: string): string {
-  switch (error) {
-    case 'invalid_client':
-      return 'Unknown or refused website';
-    case 'invalid_redirect_uri':
-      return 'Refused return address';
-    case 'invalid_client_metadata':
-      return "The website's description was refused";
-    default:
-      return 'The sign-in request was refused';
-  }
 }
 
 /**
@@ -65,8 +55,7 @@ export function oauthMount(cache: ProviderCache) {
   return async function toProvider(ctx: AppContext, next: Next): Promise<void> {
     if (ctx.state.tenant.kind !== 'hat' || !isProviderPath(ctx.path)) return next();
     const hat = ctx.state.tenant.hat;
-    const session = ctx.session as { loggedInAt?: number } | null;
-    setOwnerLogin(ctx.req, { loggedInAt: isLoggedIn(ctx) ? (session?.loggedInAt ?? 0) : undefined });
+    setOwnerLogin(ctx.req, { loggedInAt: isLoggedIn(ctx) ? (sessionOf(ctx)?.loggedInAt ?? 0) : undefined });
     const { handle } = await cache.get(hat);
     // The provider answers on the raw response; Koa must not answer a second time.
     ctx.respond = false;

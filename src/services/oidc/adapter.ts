@@ -12,7 +12,8 @@ export type ClientLookup = (id: string) => Promise<Payload | undefined>;
  * `Client` is not stored: registered applications come from the registry (`clients`); other
  * client ids fall through to the library's Client ID Metadata Document resolution.
  */
-export function adapterFor(store: OidcStore, hat: string, clients: ClientLookup) {
+/** `removed` is told whenever a record of the HAT is consumed or removed (revocation, reuse, logout). */
+export function adapterFor(store: OidcStore, hat: string, clients: ClientLookup, removed: () => void = () => {}) {
   return class HatOidcAdapter {
     constructor(private readonly model: string) {}
 
@@ -43,14 +44,17 @@ export function adapterFor(store: OidcStore, hat: string, clients: ClientLookup)
 
     async consume(id: string): Promise<void> {
       await store.consume(hat, this.model, id, Math.floor(Date.now() / 1000));
+      removed();
     }
 
     async destroy(id: string): Promise<void> {
       await store.destroy(hat, this.model, id);
+      removed();
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       await store.revokeByGrantId(hat, grantId);
+      removed();
     }
   };
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { NotFound, Titles } from '../../errors.js';
 import type { ApplicationRecord, OidcStore, Permission } from '../../store/ports.js';
-import type { ApplicationRegistry } from '../applications.js';
+import type { ApplicationRegistry } from '../registry.js';
 
 /** What every client may ask for; a CIMD client (an unregistered website) gets only this. */
 export const IDENTITY_SCOPES = ['openid', 'profile', 'email'] as const;

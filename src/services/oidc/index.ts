@@ -1,7 +1,7 @@
 import { NotAuthenticated } from '../../errors.js';
 import type { HatRecord, OidcStore, Store } from '../../store/ports.js';
 import type { ActivityLog } from '../activity.js';
-import type { ApplicationRegistry } from '../applications.js';
+import type { ApplicationRegistry } from '../registry.js';
 import type { Principal } from '../authentication.js';
 import type { TokenClaims } from '../tokens.js';
 import { OAuthClients, permissionsOf } from './clients.js';
@@ -40,6 +40,19 @@ export interface ClientInfo {
 }
 
 const CLIENT_INFO = 'ClientInfo';
+/** About 1 KB each. */
+const MAX_CHECKED = 20_000;
+
+interface CheckedToken {
+  principal: Principal;
+  jkt?: string;
+  grantId: string;
+  hat: string;
+  revision: number;
+  generation: number;
+  /** Milliseconds since the epoch. */
+  until: number;
+}
 const TOUCH_INTERVAL_MS = 60_000;
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
@@ -59,10 +72,14 @@ export class OAuth {
   private readonly touched = new Map<string, number>();
   private readonly refusalsLogged = new Map<string, number>();
 
+  private readonly checked = new Map<string, CheckedToken>();
+  private readonly generations = new Map<string, number>();
+
   constructor(
     root: Store,
     private readonly registry: ApplicationRegistry,
     private readonly activity: ActivityLog,
+    private readonly freshnessMs = 1000,
   ) {
     this.store = root.oidc;
     this.grantRecords = root.grants;
@@ -91,9 +108,45 @@ export class OAuth {
     }
   }
 
+  /**
+   * A token that passed is remembered for at most `freshnessMs` (REVISION_CHECK_MS), and only
+   * while its HAT's revision stays the same (password change, disabling, grants) and nothing of
+   * that HAT's OAuth records was removed in this process (revocation, reuse, dashboard).
+   */
   private async check(hat: HatRecord, presented: Presented): Promise<Principal> {
     if (hat.disabled) throw new NotAuthenticated("This HAT's owner is disabled");
-    const token = await this.store.find(hat.name, 'AccessToken', presented.token);
+    const now = Date.now();
+    let state = this.checked.get(presented.token);
+    if (!state || state.hat !== hat.name || state.revision !== hat.revision || state.generation !== this.generationOf(hat.name) || state.until <= now) {
+      if (state) this.checked.delete(presented.token);
+      const generation = this.generationOf(hat.name);
+      const looked = await this.lookUp(hat, presented.token);
+      state = { ...looked, hat: hat.name, revision: hat.revision, generation, until: Math.min(looked.principal.claims.exp * 1000, now + this.freshnessMs) };
+      if (this.checked.size >= MAX_CHECKED) this.checked.delete(this.checked.keys().next().value as string);
+      this.checked.set(presented.token, state);
+    }
+    if (state.jkt) {
+      if (presented.scheme !== 'DPoP' || !presented.proof) throw new NotAuthenticated('The access token is DPoP-bound: send it as Authorization: DPoP with a DPoP proof');
+      await verifyDpopProof({ proof: presented.proof, method: presented.method, url: presented.url, accessToken: presented.token, jkt: state.jkt });
+    } else if (presented.scheme === 'DPoP') {
+      throw new NotAuthenticated('The access token is not DPoP-bound: send it as a Bearer token');
+    }
+    this.touch(hat.name, state.grantId);
+    return state.principal;
+  }
+
+  /** Forgets what this process remembers of the HAT's OAuth tokens (something of them was removed). */
+  forget(hat: string): void {
+    this.generations.set(hat, this.generationOf(hat) + 1);
+    if (this.generations.size > 100_000) this.generations.clear();
+  }
+
+  private generationOf(hat: string): number {
+    return this.generations.get(hat) ?? 0;
+  }
+
+  private async lookUp(hat: HatRecord, value: string): Promise<{ principal: Principal; jkt?: string; grantId: string }> {
+    const token = await this.store.find(hat.name, 'AccessToken', value);
     const now = Math.floor(Date.now() / 1000);
     if (!token || typeof token.exp !== 'number' || token.exp <= now) throw new NotAuthenticated('The access token is unknown, expired or revoked');
     const iat = Number(token.iat);
@@ -102,12 +155,6 @@ export class OAuth {
     if (token.accountId !== hat.ownerId) throw new NotAuthenticated('The access token is not for this HAT');
     if (iat < hat.tokensNotBefore) throw new NotAuthenticated('The token was revoked by a password change');
     const jkt = (token.jkt ?? (token.cnf as { jkt?: string } | undefined)?.jkt) as string | undefined;
-    if (jkt) {
-      if (presented.scheme !== 'DPoP' || !presented.proof) throw new NotAuthenticated('The access token is DPoP-bound: send it as Authorization: DPoP with a DPoP proof');
-      await verifyDpopProof({ proof: presented.proof, method: presented.method, url: presented.url, accessToken: presented.token, jkt });
-    } else if (presented.scheme === 'DPoP') {
-      throw new NotAuthenticated('The access token is not DPoP-bound: send it as a Bearer token');
-    }
     const [grant, session] = await Promise.all([
       this.store.find(hat.name, 'Grant', grantId),
       token.expiresWithSession && typeof token.sessionUid === 'string' ? this.store.findByUid(hat.name, 'Session', token.sessionUid) : true,
@@ -127,8 +174,7 @@ export class OAuth {
       if (!/^https:\/\//.test(clientId)) throw new NotAuthenticated('The client of this access token is no longer registered');
       principal = this.principal(hat, token, 'validate', clientId);
     }
-    this.touch(hat.name, grantId);
-    return principal;
+    return { principal, grantId, ...(jkt ? { jkt } : {}) };
   }
 
   private principal(hat: HatRecord, token: Record<string, unknown>, scope: 'application' | 'validate', clientId: string): Principal {
@@ -203,6 +249,7 @@ export class OAuth {
       await this.store.revokeByGrantId(hat, row.id);
       await this.store.destroy(hat, 'Grant', row.id);
     }
+    this.forget(hat);
     if (rows.length) {
       await this.activity.record({ hat, type: 'revocation', via: 'oauth', service: clientId, clientIp, detail: 'OAuth grant' });
     }

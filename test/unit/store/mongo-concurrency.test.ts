@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { openMongoStore } from '../../../src/store/mongo.js';
+import { openMongoStore } from '../../../src/store/mongo/index.js';
 import { concurrencyContract } from './concurrency-contract.js';
 
 /**

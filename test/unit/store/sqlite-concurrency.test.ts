@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openSqliteStore } from '../../../src/store/sqlite.js';
+import { openSqliteStore } from '../../../src/store/sqlite/index.js';
 import { concurrencyContract } from './concurrency-contract.js';
 
 concurrencyContract('two SQLite stores on one file keep the multi-process contract (SPEC 10)', async () => {

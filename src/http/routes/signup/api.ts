@@ -1,6 +1,6 @@
-import type { Services } from '../../services/index.js';
-import { readJson } from '../body.js';
-import type { AppRouter } from '../context.js';
+import type { Services } from '../../../services/index.js';
+import { readJson } from '../../body.js';
+import type { AppRouter } from '../../context.js';
 
 /** POST /api/signup on the cluster host (SPEC 9). */
 export function signupRoutes(router: AppRouter, services: Services): void {

@@ -1,142 +1,25 @@
-import { Conflict, InvalidInput, NotAllowed, NotFound, UniqueViolation, Titles } from '../errors.js';
+import { NotAllowed } from '../errors.js';
 import type { ApplicationRecord, GrantRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import { nextSecond, untilSecond } from './clock.js';
 import type { HatDirectory } from './hats.js';
-import { covers, narrow, type DeclaredPermissions } from './permissions.js';
+import { covers, narrow } from './permissions.js';
+import type { ApplicationRegistry } from './registry.js';
 import type { IssuedToken, Tokens } from './tokens.js';
 import { hostOf } from './redirects.js';
 import { Lru } from '../lru.js';
-import { APPLICATION_ID, parseRegistration, upgradeStored } from './application-model.js';
+import { recentDataEndpoint } from './application-model.js';
 
 /*
- * Approved applications (SPEC 1, 5 and 9): the cluster's registry, and each owner's consent.
+ * Each HAT's consent to registered applications (SPEC 1, 5 and 9); the registrations themselves
+ * are in registry.ts. This module is the one owner of grant records: nothing else writes them.
  *
- * The registry is the operators' list of applications with their redirect URLs and the data
- * permissions they ask for. A HAT's owner enables an application by consenting to exactly the
+ * A HAT's owner enables an application by consenting to exactly the
  * permissions it declares at that moment; the consent is kept as a snapshot in the HAT's grant.
  * When the registration later asks for more, nothing more is given: its tokens keep what the
  * snapshot allows until the owner consents again. When it asks for less, the tokens lose the
  * difference at once (see `narrow` in permissions.ts).
  */
-
-interface Cached {
-  app: ApplicationRecord | null;
-  fetchedAt: number;
-}
-
-/**
- * The cluster's application registry (SPEC 9): the admin API and `npm run apps` both use this.
- *
- * `find` answers from memory for up to `freshnessMs`, since every data request of an
- * application consults the registration: changes made in this process are seen at once,
- * changes made by another process (the CLI, a second server) within that time.
- */
-export class ApplicationRegistry implements DeclaredPermissions {
-  private readonly cache = new Lru<string, Cached>(10_000);
-
-  constructor(
-    private readonly store: Store,
-    private readonly options: { freshnessMs: number; forgetTokens?: () => void },
-  ) {}
-
-  /** Registers a new application; 409 when the id is taken. A POST never replaces: use `replace`. */
-  async create(body: unknown): Promise<ApplicationRecord> {
-    const app: ApplicationRecord = { ...parseRegistration(body), createdAt: new Date() };
-    try {
-      await this.store.applications.create(app);
-    } catch (err) {
-      if (err instanceof UniqueViolation) throw new Conflict(`An application with id "${app.id}" is already registered`, { field: 'id', cause: err });
-      throw err;
-    }
-    this.cache.delete(app.id);
-    return app;
-  }
-
-  /**
-   * Replaces the registration `id` (PUT). The body's id, when given, must be `id`. HATs that
-   * enabled it keep their consent snapshot: more permissions need their owners' consent again.
-   */
-  async replace(id: string, body: unknown): Promise<ApplicationRecord> {
-    const withId = typeof body === 'object' && body !== null && !Array.isArray(body) && !('id' in body) ? { ...body, id } : body;
-    const registration = parseRegistration(withId);
-    if (registration.id !== id) {
-      throw new InvalidInput(`id "${registration.id}" in the body differs from "${id}" in the path`, {
-        field: 'id',
-        title: Titles.invalidApplication,
-      });
-    }
-    const existing = await this.get(id);
-    // Fields the registration does not carry (kept by the server, such as an OAuth client's)
-    // survive a replacement; every registration field is replaced.
-    const app: ApplicationRecord = { ...existing, ...registration, createdAt: existing.createdAt };
-    if (!(await this.store.applications.update(app))) throw notRegistered(id);
-    this.cache.delete(id);
-    return app;
-  }
-
-  async list(): Promise<ApplicationRecord[]> {
-    return (await this.store.applications.list()).map(upgradeStored);
-  }
-
-  /** The registration, read from the store; 404 when there is none. */
-  async get(id: string): Promise<ApplicationRecord> {
-    const app = APPLICATION_ID.test(id) ? await this.store.applications.get(id) : null;
-    if (!app) throw notRegistered(id);
-    return upgradeStored(app);
-  }
-
-  /**
-   * Brings registrations stored by an earlier version up to the current model (run at
-   * start-up, through the store's ports, so both adapters are migrated alike). Reads upgrade
-   * them in memory too, so a process that has not migrated yet still sees the current model.
-   */
-  async migrate(): Promise<number> {
-    let migrated = 0;
-    for (const stored of await this.store.applications.list()) {
-      const current = upgradeStored(stored);
-      if (current !== stored && (await this.store.applications.update(current))) migrated++;
-    }
-    if (migrated > 0) this.cache.clear();
-    return migrated;
-  }
-
-  /** The registration or null, from memory when fresh enough (for hot paths). */
-  async find(id: string): Promise<ApplicationRecord | null> {
-    if (!APPLICATION_ID.test(id)) return null;
-    const now = Date.now();
-    const hit = this.cache.get(id);
-    if (hit && now - hit.fetchedAt < this.options.freshnessMs) return hit.app;
-    const stored = await this.store.applications.get(id);
-    const app = stored && upgradeStored(stored);
-    this.cache.set(id, { app, fetchedAt: now });
-    return app;
-  }
-
-  async declared(id: string): Promise<readonly Permission[] | null> {
-    return (await this.find(id))?.permissions ?? null;
-  }
-
-  /**
-   * Removes the application and every HAT's grant of it: its tokens stop working on the next
-   * request (the grants' removal bumps those HATs' revisions, and this process's token cache
-   * is dropped as well).
-   */
-  async remove(id: string): Promise<{ grantsRemoved: number }> {
-    if (!APPLICATION_ID.test(id) || !(await this.store.applications.get(id))) throw notRegistered(id);
-    // Grants first: should the second write fail, the registration is still there to remove
-    // again, rather than gone with grants left behind that a re-registration would revive.
-    const grantsRemoved = await this.store.grants.removeForApplication(id);
-    if (!(await this.store.applications.remove(id))) throw notRegistered(id);
-    this.cache.delete(id);
-    this.options.forgetTokens?.();
-    return { grantsRemoved };
-  }
-}
-
-function notRegistered(id: string): NotFound {
-  return new NotFound(`No application "${id}" is registered on this cluster`, { title: Titles.applicationNotFound });
-}
 
 /** An application as one HAT sees it (compatible with the original's HatApplication where it makes sense). */
 export interface ApplicationStatus {
@@ -159,6 +42,8 @@ export interface ApplicationStatus {
   updatedAt: Date | null;
   /** When it last got a token or used the data API (to the minute). */
   lastUsedAt: Date | null;
+  /** When its manifest's data endpoint last received a record, for an enabled application that names one. */
+  mostRecentData?: Date;
 }
 
 export interface ApplicationChange {
@@ -208,13 +93,21 @@ export class HatApplications {
   async statusFor(hat: HatRecord): Promise<ApplicationStatus[]> {
     const [apps, grants] = await Promise.all([this.registry.list(), this.store.grants.list(hat.name)]);
     const byId = new Map(grants.map((g) => [g.applicationId, g]));
-    return apps.map((app) => statusOf(app, byId.get(app.id) ?? null));
+    return Promise.all(apps.map((app) => this.withRecentData(hat, statusOf(app, byId.get(app.id) ?? null))));
   }
 
   /** One application's status on `hat`; 404 when it is not registered. */
   async status(hat: HatRecord, id: string): Promise<ApplicationStatus> {
     const app = await this.registry.get(id);
-    return statusOf(app, await this.store.grants.get(hat.name, id));
+    return this.withRecentData(hat, statusOf(app, await this.store.grants.get(hat.name, id)));
+  }
+
+  /** Adds `mostRecentData` as the original HAT did: the newest record of the manifest's data endpoint. */
+  private async withRecentData(hat: HatRecord, status: ApplicationStatus): Promise<ApplicationStatus> {
+    const endpoint = status.enabled ? recentDataEndpoint(status.application) : null;
+    if (!endpoint) return status;
+    const [newest] = await this.store.records.read(hat.name, endpoint, { ordering: 'descending', skip: 0, take: 1 });
+    return newest ? { ...status, mostRecentData: newest.createdAt } : status;
   }
 
   /**
@@ -305,10 +198,29 @@ export class HatApplications {
   }
 
   /**
+   * The application is logging in through /hatlogin on the owner's consent (given just now or
+   * before): notes the use, and waits until its grant accepts a token issued now.
+   */
+  async loggingIn(hat: HatRecord, id: string): Promise<void> {
+    await this.store.grants.touch(hat.name, id, new Date());
+    await this.untilTokensAccepted(hat, id);
+  }
+
+  /** The grant behind an application token of `id` on `hat`, for token validation; null when none. */
+  grantOf(hat: string, id: string): Promise<GrantRecord | null> {
+    return this.store.grants.get(hat, id);
+  }
+
+  /** Removes every HAT's grant of `id` (it left the registry); how many there were. */
+  removeGrantsOf(id: string): Promise<number> {
+    return this.store.grants.removeForApplication(id);
+  }
+
+  /**
    * Waits until the grant accepts tokens issued now: right after a disable and re-enable within
    * one second it refuses that second's tokens (so old ones stay dead), for at most a second.
    */
-  async untilTokensAccepted(hat: HatRecord, id: string): Promise<void> {
+  private async untilTokensAccepted(hat: HatRecord, id: string): Promise<void> {
     const grant = await this.store.grants.get(hat.name, id);
     if (grant) await untilAccepted(grant);
   }

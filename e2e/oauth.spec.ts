@@ -1,0 +1,63 @@
+import { startOidcDemo } from '../demo/oidc.js';
+import type { RunningDemo } from '../demo/server.js';
+import { admin } from '../test/support/apps.js';
+import { expect, test } from './fixtures.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+/**
+ * SPEC 12 in a real browser: the demo website in its OpenID Connect mode (openid-client) sends
+ * Chromium to the HAT, which shows our login and consent pages, and the site ends up with an
+ * ID token and userinfo; then the owner revokes it on the dashboard.
+ */
+test.describe('Log in with HAT through OpenID Connect', () => {
+  let site: RunningDemo;
+
+  test.beforeAll(async ({ cluster }) => {
+    await cluster.server.createHat('oscar');
+    site = await startOidcDemo({ port: 0, hatDomain: 'hat.localhost' });
+    const registered = await admin(cluster.server, 'POST', '/api/admin/applications', {
+      id: 'hat-login-demo',
+      name: 'HAT Login Demo',
+      description: 'The demo website, logging in with openid-client',
+      homepage: '',
+      version: '1.0.0',
+      redirectUris: [`${site.url}/callback`],
+      permissions: [],
+    });
+    expect(registered.status).toBe(201);
+  });
+  test.afterAll(async () => site?.close());
+
+  test('login, consent, back at the openid-client site; the dashboard revokes it', async ({ page, cluster }) => {
+    const hat = cluster.server.hatHost('oscar');
+    await page.goto(site.url);
+    await page.getByLabel('Your HAT address').fill(hat);
+    await page.getByRole('button', { name: 'Log in with HAT' }).click();
+
+    await expect(page.getByRole('heading', { name: 'Log in to your HAT' })).toBeVisible();
+    await expect(page.locator('.facts')).toContainText('HAT Login Demo');
+    await page.getByLabel('Your HAT password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+
+    await expect(page.getByRole('heading', { name: /Allow HAT Login Demo to use your HAT/ })).toBeVisible();
+    await expect(page.locator('ul.permissions')).toContainText('Your email address');
+    await page.getByRole('button', { name: 'Allow and continue' }).click();
+
+    await expect(page).toHaveURL(new RegExp(`^${site.url}/callback`));
+    await expect(page.getByRole('heading', { name: `You are logged in as ${hat}` })).toBeVisible();
+    await expect(page.locator('#email')).toHaveText('oscar@example.com');
+
+    await page.goto(`http://${hat}/`);
+    const grant = page.locator('#oauth .oauth-grant');
+    await expect(grant).toContainText('HAT Login Demo');
+    await grant.getByRole('button', { name: /Revoke/ }).click();
+    await expect(page.locator('#oauth')).toContainText('None yet');
+
+    // Logged in still, approval gone: the site has to ask again.
+    await page.goto(site.url);
+    await page.getByLabel('Your HAT address').fill(hat);
+    await page.getByRole('button', { name: 'Log in with HAT' }).click();
+    await expect(page.getByRole('heading', { name: /Allow HAT Login Demo to use your HAT/ })).toBeVisible();
+  });
+});

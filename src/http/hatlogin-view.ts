@@ -1,0 +1,56 @@
+import type { ServiceRequest } from '../services/hatlogin.js';
+import type { Services } from '../services/index.js';
+import type { AppContext } from './context.js';
+import { seeOther } from './context.js';
+import { flash } from './pages/flash.js';
+import { renderPage } from './pages/render.js';
+import { allowFormTarget } from './security.js';
+
+/** What the /hatlogin pages share: how they show the service, and how the flow starts again. */
+
+const SESSION_EXPIRED = 'Your session expired; please enter your password again.';
+
+/** The flow's own address, for starting it again. */
+export function flowUrl(request: ServiceRequest): string {
+  return `/hatlogin?name=${encodeURIComponent(request.name)}&redirect=${encodeURIComponent(request.redirect)}`;
+}
+
+/** The facts both pages show about the service, shaped for the templates. */
+function serviceView(request: ServiceRequest) {
+  const app = request.application;
+  return {
+    name: request.name,
+    redirect: request.redirect,
+    host: request.host,
+    display: request.display,
+    application: app
+      ? {
+          id: app.id,
+          name: app.name,
+          description: app.description,
+          homepage: app.homepage,
+          permissions: app.permissions.map((p) => ({ namespace: p.namespace, write: p.access === 'write' })),
+        }
+      : null,
+  };
+}
+
+/**
+ * Renders a page of the flow about `request`. Browsers apply CSP `form-action` to the redirect
+ * that follows a form post: both pages' forms may end at the service (a remembered approval
+ * right after login), so both name it.
+ */
+export async function renderFlowPage(ctx: AppContext, view: string, request: ServiceRequest, locals: Record<string, unknown> = {}) {
+  allowFormTarget(ctx, request.origin);
+  await renderPage(ctx, view, { service: serviceView(request), ...locals });
+}
+
+/**
+ * A form of this flow arrived without a live, logged-in session (it sat open past the
+ * session's life, or the owner logged out meanwhile): start again with the same service.
+ */
+export async function startAgain(ctx: AppContext, services: Services, form: Record<string, string>): Promise<void> {
+  const request = await services.hatlogin.parse(form);
+  flash(ctx, 'info', SESSION_EXPIRED);
+  seeOther(ctx, flowUrl(request));
+}

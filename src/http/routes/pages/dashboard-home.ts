@@ -1,0 +1,59 @@
+import { InvalidInput } from '../../../errors.js';
+import type { Services } from '../../../services/index.js';
+import { isLoggedIn } from '../../browser-login.js';
+import { hatOf, type AppContext, type AppRouter } from '../../context.js';
+import { activityView, overviewView, when } from '../../dashboard-view.js';
+import { offerConsent } from '../../pages/consent.js';
+import { renderPage } from '../../pages/render.js';
+import { loginPage } from './dashboard-login.js';
+
+/** The consent offer of the dashboard's Enable and Allow buttons (pages/consent.ts): one per session, replaced on every showing. */
+export const DASHBOARD_OFFER = 'dashboard';
+
+/** `?page=` of the activity log: absent means 1; anything but a whole number is a 400. */
+function pageParam(ctx: AppContext): number {
+  const raw = ctx.query.page;
+  if (raw === undefined) return 1;
+  if (typeof raw !== 'string' || !/^[1-9][0-9]{0,8}$/.test(raw)) {
+    throw new InvalidInput('page must be a whole number from 1 up', { field: 'page' });
+  }
+  return Number(raw);
+}
+
+/** GET / on a HAT host (SPEC 7): the owner's dashboard, or its login page. */
+export function dashboardHomeRoutes(router: AppRouter, services: Services): void {
+  const { dashboard } = services;
+  const loggedOut = loginPage(services, { kind: 'ok', text: 'You have logged out.' });
+  const login = loginPage(services);
+  const afterReset = loginPage(services, {
+    kind: 'ok',
+    text: 'Your new password is set, and every session and token has ended. Log in with the new password.',
+  });
+
+  router.get('/', async (ctx) => {
+    const page = pageParam(ctx);
+    if (!isLoggedIn(ctx)) {
+      if (ctx.query['logged-out'] !== undefined) return loggedOut(ctx);
+      return ctx.query['password-reset'] !== undefined ? afterReset(ctx) : login(ctx);
+    }
+    const hat = hatOf(ctx);
+    const [overview, activity, oauthGrants, verified] = await Promise.all([
+      dashboard.overview(hat),
+      dashboard.activityPage(hat, page),
+      services.oauth.grants(hat.name),
+      services.emails.isVerified(hat),
+    ]);
+    const view = overviewView(overview);
+    // Every application on the page, with exactly what it lists: the Enable and Allow buttons consent to that.
+    const offered = [...view.applications, ...view.available];
+    offerConsent(ctx, Object.fromEntries(offered.map((a) => [a.id, a.shownKey])), { id: DASHBOARD_OFFER });
+    await renderPage(ctx, 'dashboard', {
+      hatName: hat.name,
+      currentPage: 'dashboard',
+      overview: view,
+      activity: activityView(activity, view.names),
+      email: { address: hat.email, verified },
+      oauthGrants: oauthGrants.map((g) => ({ ...g, grantedAt: when(g.grantedAt), lastUsedAt: when(g.lastUsedAt) })),
+    });
+  });
+}
