@@ -1,4 +1,5 @@
 import type { ServiceRequest } from '../services/hatlogin.js';
+import { withParams } from '../services/redirects.js';
 import type { Services } from '../services/index.js';
 import type { AppContext } from './context.js';
 import { seeOther } from './context.js';
@@ -15,11 +16,24 @@ export function flowUrl(request: ServiceRequest): string {
   return `/hatlogin?name=${encodeURIComponent(request.name)}&redirect=${encodeURIComponent(request.redirect)}`;
 }
 
+/** Permissions in words, write first (readable permissions, issue 12). */
+export function permissionSentences(permissions: ReadonlyArray<{ namespace: string; access: string }>) {
+  return [...permissions]
+    .sort((a, b) => (a.access === b.access ? a.namespace.localeCompare(b.namespace) : a.access === 'write' ? -1 : 1))
+    .map((p) => ({
+      namespace: p.namespace,
+      write: p.access === 'write',
+      sentence: p.access === 'write' ? `See, add and change your ${p.namespace} data` : `See your ${p.namespace} data`,
+    }));
+}
+
 /** The facts both pages show about the service, shaped for the templates. */
 function serviceView(request: ServiceRequest) {
   const app = request.application;
   return {
     name: request.name,
+    /** Cancel on the login page: back to the service with error=access_denied (SPEC 6.3, 6.8). */
+    cancelUrl: withParams(request.fallback ?? request.redirect, { error: 'access_denied' }, ['token']),
     redirect: request.redirect,
     host: request.host,
     display: request.display,
@@ -29,7 +43,7 @@ function serviceView(request: ServiceRequest) {
           name: app.name,
           description: app.description,
           homepage: app.homepage,
-          permissions: app.permissions.map((p) => ({ namespace: p.namespace, write: p.access === 'write' })),
+          permissions: permissionSentences(app.permissions),
         }
       : null,
   };
