@@ -65,7 +65,7 @@ test.describe('Log in with HAT through the demo website', () => {
 
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Continue to localhost:\d+\?$/);
     await expect(page.locator('#approve-summary')).toHaveText(
-      new RegExp(`HAT Login Demo at localhost:${demo.port}\\s*will learn that you own ${address.replace(/\./g, '\\.')}\\.`),
+      new RegExp(`The website at localhost:${demo.port}\\s*Not registered on this server\\s*will learn that you own ${address.replace(/\./g, '\\.')}\\.`),
     );
     await expect(page.getByText(`${demo.url}/callback`)).toBeVisible();
     await saveScreenshot(page, testInfo, 'hatlogin-approve');
@@ -202,7 +202,7 @@ test.describe('Hostile requests end on the HAT', () => {
     for (const [name, redirect] of cases) {
       const response = await page.goto(flowUrl(hat, name, redirect));
       expect(response?.status(), redirect).toBe(400);
-      await expect(page.getByRole('heading', { level: 1 })).toHaveText('Invalid login request');
+      await expect(page.locator('details.technical')).toContainText('Invalid login request');
       expect(new URL(page.url()).host).toBe(addressOf(cluster, 'hostile'));
       await expect(page.locator('.brand')).toContainText(addressOf(cluster, 'hostile'));
     }
@@ -236,7 +236,7 @@ test.describe('On a phone', () => {
     await page.goto(flowUrl(cluster.hatUrl('phoebe'), 'A service with a rather long name', 'https://accounts.some-long-domain-name.example.co.uk/oauth/callback'));
     const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     expect(await fits()).toBe(true);
-    await expect(page.locator('.host-domain')).toHaveText('example.co.uk');
+    await expect(page.locator('.host-domain').first()).toHaveText('example.co.uk');
     await enterPassword(page);
     await expect(page.getByRole('button', { name: 'Approve and continue' })).toBeVisible();
     expect(await fits()).toBe(true);

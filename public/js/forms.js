@@ -25,8 +25,11 @@
     var wrap = document.createElement('div');
     wrap.className = 'reveal-wrap';
     input.parentNode.insertBefore(wrap, input);
+    var focused = document.activeElement === input;
     wrap.appendChild(input);
     wrap.appendChild(button);
+    // Moving the field drops its focus (and autofocus has already run): give it back.
+    if (focused || input.autofocus) input.focus();
   }
 
   function guardSubmit(form) {
