@@ -11,7 +11,7 @@
  * stdout going to /dev/null, so the cost of building and writing each line is counted but no
  * terminal is. Variables for experiments:
  *   BENCH_LOG=devnull|file|warn   where the server's request log goes (default devnull)
- *   BENCH_ONLY=validate,bare,login,alongside,data,rss,oauth   run only these phases
+ *   BENCH_ONLY=validate,bare,login,alongside,data,metrics,rss,oauth   run only these phases
  *   BENCH_CPU_PROF=<dir>          write a CPU profile of the server to <dir> (node --cpu-prof)
  *   BENCH_RSS_SCRYPT_LOG2N=<n>    a cheaper password hash for the 1,000 sign-ups of the RSS phase
  */
@@ -182,6 +182,12 @@ try {
   }
 
   for (const child of children.splice(0)) await child.stop();
+
+  if (runs('metrics')) {
+    say('\nValidation with /metrics on vs off (bench/metrics.ts):');
+    const { benchMetrics } = await import('./metrics.js');
+    results.metrics = await benchMetrics(say);
+  }
 
   if (runs('rss')) {
     const log2N = process.env.BENCH_RSS_SCRYPT_LOG2N;

@@ -131,8 +131,7 @@ export function createApp(services: Services): Koa<AppState> {
     hat: [routers.hat.routes(), allowed(routers.hat)],
   };
 
-  if (services.metrics.enabled) app.use(requestMetrics(services.metrics));
-  app.use(requestLog(log));
+  app.use(requestLog(log, services.metrics.enabled ? requestMetrics(services.metrics) : undefined));
   app.use(securityHeaders(config));
   app.use(pageRenderer(render));
   app.use(errorResponder(log));

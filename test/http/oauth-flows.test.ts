@@ -156,6 +156,18 @@ describe('OAuth 2.1 / OpenID Connect: tokens, refusals and the data API', () => 
     assert.equal((await admin(server, 'POST', '/api/admin/hats/bob/enable')).status, 200);
   });
 
+  it('refuses an OAuth access token once the owner disables the application on the HAT', async () => {
+    const config = await discover(server, 'bob', 'diary');
+    const tokens = await codeFlow(config, new FormClient(server, 'bob'), { redirect_uri: REDIRECT('diary'), scope: 'openid data:diary:read' });
+    assert.equal((await oc.fetchProtectedResource(config, tokens.access_token, data('diary/days'), 'GET')).status, 200);
+    const owner = await server.ownerToken('bob');
+    assert.equal((await server.call('bob', '/api/v2.6/applications/diary/setup', { method: 'POST', headers: { 'x-auth-token': owner } })).status, 200);
+    assert.equal((await server.call('bob', '/api/v2.6/applications/diary/disable', { method: 'POST', headers: { 'x-auth-token': owner } })).status, 200);
+    assert.equal((await oc.fetchProtectedResource(config, tokens.access_token, data('diary/days'), 'GET')).status, 401);
+    // Enabled again, for the tests that follow.
+    assert.equal((await server.call('bob', '/api/v2.6/applications/diary/setup', { method: 'POST', headers: { 'x-auth-token': owner } })).status, 200);
+  });
+
   it('refuses a wrong PKCE verifier and a replayed code with invalid_grant', async () => {
     const config = await discover(server, 'bob', 'diary');
     const started = await authorizationRequest(config, { redirect_uri: REDIRECT('diary'), scope: 'openid' });

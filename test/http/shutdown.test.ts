@@ -46,6 +46,37 @@ function send(port: number, host: string, p: string, options: { method?: string;
 }
 
 /**
+ * A POST whose body arrives in two halves, the second only once `release` resolves: a request the
+ * server has accepted and is still reading when the signal comes.
+ */
+function slowPost(port: number, host: string, p: string, token: string, release: Promise<void>): Promise<{ status: number; text: string }> {
+  const body = Buffer.from(JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ slow: i }))));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: p,
+        method: 'POST',
+        headers: { host, 'content-type': 'application/json', 'content-length': String(body.length), 'x-auth-token': token },
+        setHost: false,
+        agent: false,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => (res.complete ? resolve({ status: res.statusCode ?? 0, text }) : reject(new Error('truncated response'))));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.write(body.subarray(0, 10));
+    void release.then(() => req.end(body.subarray(10)));
+  });
+}
+
+/**
  * SIGTERM under load (SPEC 11, issue 13): a real server process (`src/main.ts`, as `npm start` runs
  * it) is stopped while clients keep sending; every request it accepted is answered in full, and
  * it exits 0 with its store closed.
@@ -114,8 +145,14 @@ describe('graceful shutdown on SIGTERM', () => {
       loop('login', false),
     ];
     await new Promise((r) => setTimeout(r, 1500));
-    const signalledAt = performance.now();
+    let release!: () => void;
+    const slow = slowPost(port, hat, '/api/v2.6/data/slow/upload', token, new Promise<void>((r) => (release = r)));
+    // Long enough for the server to have read the headers and be waiting for the rest of the body.
+    await new Promise((r) => setTimeout(r, 500));
     child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    release();
+    const slowReply = await slow.catch((err: Error) => ({ status: 0, text: err.message }));
     const code = await exited;
     stopped = true;
     await Promise.all(loops);
@@ -134,12 +171,8 @@ describe('graceful shutdown on SIGTERM', () => {
     const failed = outcomes.filter((o) => o.error !== undefined);
     assert.ok(answered.length > 20, `load was applied (${answered.length} answers)`);
     for (const o of answered) assert.equal(o.status, 200, `${o.kind} ${o.id} answered ${o.status}`);
-    // A request sent well before the signal was accepted by the server (on 127.0.0.1, 30 ms is
-    // ample): every one of them was answered in full, including those still running at the signal.
-    const accepted = outcomes.filter((o) => o.startedAt < signalledAt - 30);
-    for (const o of accepted) assert.equal(o.status, 200, `${o.kind} ${o.id}, sent before SIGTERM: ${o.status ?? o.error}`);
-    const inFlight = accepted.filter((o) => o.endedAt > signalledAt + 5);
-    assert.ok(inFlight.length > 0, 'some requests were still running at SIGTERM, and were finished');
+    // The request the server was still reading at the signal was finished, not cut.
+    assert.equal(slowReply.status, 201, `the request in flight at SIGTERM: ${slowReply.text}`);
     // A request that failed never reached the server: refused, or sent on a connection it was
     // already closing, and then it is not in its log. Every request in its log was answered.
     for (const o of failed) assert.match(o.error!, /^(ECONNREFUSED|ECONNRESET|EPIPE|socket hang up)$/, `${o.kind} ${o.id}: ${o.error}`);
