@@ -1,3 +1,4 @@
+import { baseUrl, clusterAddress } from '../config.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
@@ -134,7 +135,7 @@ export function createApp(services: Services): Koa<AppState> {
   app.use(requestLog(log, services.metrics.enabled ? requestMetrics(services.metrics) : undefined));
   app.use(securityHeaders(config));
   app.use(pageRenderer(render));
-  app.use(errorResponder(log));
+  app.use(errorResponder(log, baseUrl(config, clusterAddress(config)) + '/'));
   app.use(staticFiles());
   app.use(tenancy(config, services.hats));
   app.use(crossOriginApi());
