@@ -3,6 +3,7 @@ import type { ApplicationStatus } from '../services/hat-applications.js';
 import { permissionsKey } from '../services/permissions.js';
 import type { ActivityEntry, Permission } from '../store/ports.js';
 import { hostOf } from '../services/redirects.js';
+import { applicationAbout } from './application-view.js';
 
 /** Shapes the dashboard's data for its templates: readable times, words for codes. */
 
@@ -35,6 +36,7 @@ function applicationCard(s: ApplicationStatus) {
     name: s.application.name,
     description: s.application.description,
     homepage: s.application.homepage,
+    ...applicationAbout(s.application),
     host: hostShown(s.application.redirectUris[0]),
     shownKey: permissionsKey(s.application.permissions),
   };

@@ -1,11 +1,11 @@
-import type { ServiceRequest } from '../services/hatlogin.js';
-import { withParams } from '../services/redirects.js';
+import { cancelUrlOf, type ServiceRequest } from '../services/hatlogin.js';
+import { applicationAbout, strongestAccess } from './application-view.js';
 import type { Services } from '../services/index.js';
 import type { AppContext } from './context.js';
 import { seeOther } from './context.js';
 import { flash } from './pages/flash.js';
 import { renderPage } from './pages/render.js';
-import { allowFormTarget } from './security.js';
+import { allowFormTarget, allowImagesFrom } from './security.js';
 
 /** What the /hatlogin pages share: how they show the service, and how the flow starts again. */
 
@@ -13,7 +13,8 @@ const SESSION_EXPIRED = 'Your session expired; please enter your password again.
 
 /** The flow's own address, for starting it again. */
 export function flowUrl(request: ServiceRequest): string {
-  return `/hatlogin?name=${encodeURIComponent(request.name)}&redirect=${encodeURIComponent(request.redirect)}`;
+  const fallback = request.fallback ? `&fallback=${encodeURIComponent(request.fallback)}` : '';
+  return `/hatlogin?name=${encodeURIComponent(request.name)}&redirect=${encodeURIComponent(request.redirect)}${fallback}`;
 }
 
 /** Permissions in words, write first (readable permissions, issue 12). */
@@ -32,9 +33,10 @@ function serviceView(request: ServiceRequest) {
   const app = request.application;
   return {
     name: request.name,
-    /** Cancel on the login page: back to the service with error=access_denied (SPEC 6.3, 6.8). */
-    cancelUrl: withParams(request.fallback ?? request.redirect, { error: 'access_denied' }, ['token']),
     redirect: request.redirect,
+    /** SPEC 6.8: carried by the flow's forms; Deny and Cancel go to `cancelUrl`. */
+    fallback: request.fallback ?? '',
+    cancelUrl: cancelUrlOf(request),
     host: request.host,
     display: request.display,
     application: app
@@ -43,7 +45,10 @@ function serviceView(request: ServiceRequest) {
           name: app.name,
           description: app.description,
           homepage: app.homepage,
-          permissions: permissionSentences(app.permissions),
+          ...applicationAbout(app),
+          permissions: permissionSentences(
+            strongestAccess(app.permissions).map((p) => ({ namespace: p.namespace, access: p.write ? 'write' : 'read' })),
+          ),
         }
       : null,
   };
@@ -56,6 +61,8 @@ function serviceView(request: ServiceRequest) {
  */
 export async function renderFlowPage(ctx: AppContext, view: string, request: ServiceRequest, locals: Record<string, unknown> = {}) {
   allowFormTarget(ctx, request.origin);
+  // An application's logo is shown from its own (https) origin.
+  if (request.application?.logoUrl) allowImagesFrom(ctx, [request.application.logoUrl]);
   await renderPage(ctx, view, { service: serviceView(request), ...locals });
 }
 

@@ -84,3 +84,23 @@ export function allowFormTarget(ctx: AppContext, origin: string): void {
   const csp = ctx.response.get('Content-Security-Policy');
   if (csp) ctx.set('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${origin}`));
 }
+
+/**
+ * Lets this page show images from these origins (an application's logo, SPEC 6.4 and 7): only
+ * https origins, added to `img-src` for this response alone, so every other page keeps images
+ * to its own origin.
+ */
+export function allowImagesFrom(ctx: AppContext, urls: Iterable<string>): void {
+  const origins = new Set<string>();
+  for (const url of urls) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol === 'https:') origins.add(parsed.origin);
+    } catch {
+      // not a URL: nothing to allow
+    }
+  }
+  const csp = ctx.response.get('Content-Security-Policy');
+  if (!csp || origins.size === 0) return;
+  ctx.set('Content-Security-Policy', csp.replace(/img-src ([^;]*)/, (_, sources: string) => `img-src ${sources} ${[...origins].join(' ')}`));
+}

@@ -3,7 +3,6 @@ import { NotFound, Titles } from '../errors.js';
 import type { ApprovalRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import { nextSecond, untilSecond } from './clock.js';
-import type { HatDirectory } from './hats.js';
 import { hostOf } from './redirects.js';
 
 /**
@@ -16,7 +15,6 @@ import { hostOf } from './redirects.js';
 export class Approvals {
   constructor(
     private readonly store: Store,
-    private readonly directory: HatDirectory,
     private readonly activity: ActivityLog,
   ) {}
 
@@ -53,8 +51,6 @@ export class Approvals {
     // one second must not revive that second's tokens. Ours waits for that second.
     const tokensNotBefore = nextSecond();
     await this.store.approvals.put({ id: randomUUID(), hat, name, origin, tokensNotBefore, createdAt: now, lastUsedAt: now });
-    // The new approval bumped the HAT's revision; this process must see it before the next request.
-    this.directory.forget(hat);
     await untilSecond(tokensNotBefore);
   }
 
@@ -64,8 +60,6 @@ export class Approvals {
     if (!approval || !(await this.store.approvals.remove(hat, id))) {
       throw new NotFound('This HAT has no such approved service', { title: Titles.approvalNotFound });
     }
-    // The removal bumped the HAT's revision; this process must see it before the next request.
-    this.directory.forget(hat);
     await this.activity.record({
       hat,
       type: 'revocation',

@@ -2,7 +2,6 @@ import type { Logger } from '../log.js';
 import { InvalidInput, NotFound } from '../errors.js';
 import type { HatCounts, HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
-import type { HatDirectory } from './hats.js';
 import type { KeyRing } from './keys.js';
 import type { Owners } from './owners.js';
 
@@ -30,7 +29,6 @@ const SWEEP_PAGE = 500;
 export class HatAdministration {
   constructor(
     private readonly store: Store,
-    private readonly directory: HatDirectory,
     private readonly keys: KeyRing,
     private readonly owners: Owners,
     private readonly activity: ActivityLog,
@@ -69,7 +67,6 @@ export class HatAdministration {
     const hat = await this.existing(name);
     const revoke = options.revoke === true;
     const rotated = await this.keys.rotate(hat.name, { revoke });
-    this.directory.forget(hat.name);
     if (!rotated) throw notFound(name);
     await this.record(hat.name, 'key_rotated', `${revoke ? 'revoked' : 'replaced'} ${rotated.previous ?? 'no key'}; new key ${rotated.kid}`);
     return rotated;
@@ -91,7 +88,6 @@ export class HatAdministration {
       for (const name of names) {
         if (!(await isOld(name))) continue;
         const result = await this.keys.rotate(name, { revoke: false });
-        this.directory.forget(name);
         if (!result) continue;
         await this.record(name, 'key_rotated', `scheduled (KEY_ROTATION_DAYS=${days}): replaced ${result.previous ?? 'no key'}; new key ${result.kid}`);
         rotated.push(name);
@@ -105,8 +101,6 @@ export class HatAdministration {
     const hat = await this.existing(name);
     const reservedUntil = new Date(Date.now() + NAME_RESERVED_DAYS * 24 * 3600 * 1000);
     const removed = await this.store.hatAdmin.remove(hat.name, reservedUntil);
-    this.directory.forget(hat.name);
-    this.keys.forget(hat.name);
     if (!removed) throw notFound(name);
     // Its activity log went with it: the server log is the record of the deletion.
     this.log.info({ hat: hat.name, action: 'hat_deleted', by: 'operator', reservedUntil }, 'operator deleted a HAT');

@@ -2,7 +2,6 @@ import { NotAllowed } from '../errors.js';
 import type { ApplicationRecord, GrantRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import { nextSecond, untilSecond } from './clock.js';
-import type { HatDirectory } from './hats.js';
 import { covers, narrow } from './permissions.js';
 import type { ApplicationRegistry } from './registry.js';
 import type { IssuedToken, Tokens } from './tokens.js';
@@ -84,7 +83,6 @@ export class HatApplications {
   constructor(
     private readonly store: Store,
     private readonly registry: ApplicationRegistry,
-    private readonly hats: HatDirectory,
     private readonly tokens: Tokens,
     private readonly activity: ActivityLog,
   ) {}
@@ -138,7 +136,6 @@ export class HatApplications {
       lastUsedAt: existing?.lastUsedAt ?? null,
     };
     await this.store.grants.put(grant);
-    this.hats.forget(hat.name);
     await this.logChange(hat, app, 'application_enabled', change, `consented to ${describe(grant.permissions)} (version ${app.version})`);
     return statusOf(app, grant);
   }
@@ -154,7 +151,6 @@ export class HatApplications {
     const now = new Date();
     const grant: GrantRecord = { ...existing, enabled: false, tokensNotBefore: nextSecond(), updatedAt: now };
     await this.store.grants.put(grant);
-    this.hats.forget(hat.name);
     await this.logChange(hat, app, 'application_disabled', change);
     return statusOf(app, grant);
   }

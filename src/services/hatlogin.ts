@@ -68,6 +68,14 @@ export function parseName(raw: unknown): string {
   return raw;
 }
 
+/**
+ * Where Deny and Cancel send the browser (SPEC 6.3, 6.5, 6.8): `fallback` when the service gave
+ * one, else `redirect`, with `error=access_denied` and without a stale `token` parameter.
+ */
+export function cancelUrlOf(request: Pick<ServiceRequest, 'fallback' | 'redirect'>): string {
+  return withParams(request.fallback ?? request.redirect, { error: 'access_denied' }, ['token']);
+}
+
 /** `name` or its alias `application_id` (SPEC 6.8); both may be given only when they agree. */
 function eitherOf(input: HatLoginInput, main: 'name' | 'redirect', alias: 'application_id' | 'redirect_uri'): unknown {
   const [a, b] = [input[main], input[alias]];
@@ -192,7 +200,7 @@ export class HatLogin {
    * it must not look like a successful login.
    */
   cancelUrl(request: ServiceRequest): string {
-    return withParams(request.fallback ?? request.redirect, { error: 'access_denied' }, ['token']);
+    return cancelUrlOf(request);
   }
 
   private async finish(hat: HatRecord, request: ServiceRequest, actor: Actor, detail: string): Promise<string> {

@@ -11,8 +11,9 @@ interface Entry {
 /**
  * Finds HATs by name. Every request needs its HAT, so records are kept in memory and re-read
  * from the store when older than `freshnessMs`: that bounds how long a change made by another
- * process (several servers on one MongoDB) goes unseen. Changes made in this process call
- * `forget`, so they are seen at once.
+ * process (several servers on one MongoDB) goes unseen. Changes made in this process are seen at
+ * once: the store announces every write that changes a HAT (store/changes.ts), and `forget`
+ * is subscribed to it when services are wired.
  */
 export class HatDirectory {
   private readonly cache: Lru<string, Entry>;

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { announcingHatChanges } from '../store/changes.js';
 import type { SessionStore, Store } from '../store/ports.js';
 import { ActivityLog } from './activity.js';
 import { Authenticator } from './authentication.js';
@@ -85,7 +86,10 @@ export interface Services {
 
 export function createServices(config: Config, storeAdapter: Store, log: Logger): Services {
   const metrics = createMetrics(config.metrics);
-  const store = metrics.enabled ? reportingFailures(storeAdapter, (err) => countStoreError(metrics, err)) : storeAdapter;
+  const reporting = metrics.enabled ? reportingFailures(storeAdapter, (err) => countStoreError(metrics, err)) : storeAdapter;
+  // The one place this process hears of its own writes to a HAT (store/changes.ts): what it
+  // remembers of that HAT is dropped there, not by each service that writes.
+  const { store, changes } = announcingHatChanges(reporting);
   const hats = new HatDirectory(store, config.revisionCheckMs);
   const vault = new KeyVault(config.keyEncryptionSecret);
   const keys = new KeyRing(store, vault, { retireAfterSeconds: keyOverlapSeconds(config) });
@@ -97,20 +101,23 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
   const passwordRules = new PasswordRules({ workers: 1, timeoutMs: config.passwordCheckTimeoutMs, maxWaiting: 16 });
   const activity = new ActivityLog(store, metrics);
   const throttle = new LoginThrottle(store);
-  const approvals = new Approvals(store, hats, activity);
-  // An application leaving the registry changes what tokens on many HATs may do: drop what
-  // this process remembers of tokens and of HAT revisions alike.
-  const forgetAll = () => {
-    auth.forgetAll();
-    hats.forgetAll();
-  };
+  const approvals = new Approvals(store, activity);
   const registry: ApplicationRegistry = new ApplicationRegistry(store, {
     freshnessMs: config.revisionCheckMs,
     removeGrants: (id): Promise<number> => applications.removeGrantsOf(id),
-    forgetTokens: forgetAll,
   });
-  const applications: HatApplications = new HatApplications(store, registry, hats, tokens, activity);
+  const applications: HatApplications = new HatApplications(store, registry, tokens, activity);
   const auth = new Authenticator(tokens, { applications, approvals });
+  changes.onHatChanged((name) => {
+    hats.forget(name);
+    keys.forget(name);
+  });
+  // An application leaving the registry changes what tokens on many HATs may do: drop what
+  // this process remembers of tokens and of HAT revisions alike.
+  changes.onEveryHatChanged(() => {
+    auth.forgetAll();
+    hats.forgetAll();
+  });
   metrics.cacheSize('hats', () => hats.cached);
   metrics.cacheSize('keys', () => keys.cached);
   metrics.cacheSize('tokens', () => auth.cached);
@@ -129,7 +136,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     tokens,
     auth,
     owners,
-    signup: new Signup(config, store, hasher, vault, hats, passwordRules, new SignupLimits(store, config.signupLimits), workQueue, (hat) => emails.confirmNewHat(hat)),
+    signup: new Signup(config, store, hasher, vault, passwordRules, new SignupLimits(store, config.signupLimits), workQueue, (hat) => emails.confirmNewHat(hat)),
     activity,
     locator: new HatLocator(config, hats),
     hatlogin: new HatLogin(registry, store.once, tokens, activity, approvals, applications),
@@ -145,7 +152,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     passwordRules,
     workQueue,
     oauth: new OAuth(store, registry, activity, config.revisionCheckMs),
-    hatAdmin: new HatAdministration(store, hats, keys, owners, activity, log),
+    hatAdmin: new HatAdministration(store, keys, owners, activity, log),
     metrics,
   };
 }

@@ -151,7 +151,6 @@ export class KeyRing {
     const record = await newKeyRecord(hat, this.vault);
     const retireAt = new Date(revoke ? Date.now() : Date.now() + this.options.retireAfterSeconds * 1000);
     const rotated = await this.store.keyRotation.rotate(record, { retireAt, revoke });
-    this.forget(hat);
     return rotated ? { kid: record.kid, previous: previous?.kid ?? null } : null;
   }
 

@@ -69,7 +69,7 @@ export class Owners {
     if (!this.hasher.needsRehash(hat.passwordHash)) return;
     try {
       const fresh = await this.hasher.hash(password);
-      if (await this.store.hats.replacePasswordHash(hat.name, hat.passwordHash, fresh)) this.directory.forget(hat.name);
+      await this.store.hats.replacePasswordHash(hat.name, hat.passwordHash, fresh);
     } catch {
       // the next login tries again
     }
@@ -141,7 +141,6 @@ export class Owners {
     const keepServices = options.keepServices === true;
     await this.store.hats.setPassword(hat.name, hash, notBefore, !keepServices);
     await this.store.sessions.destroyForHat(hat.name);
-    this.directory.forget(hat.name);
     await this.activity.record({
       hat: hat.name,
       type: options.type ?? 'password_changed',
@@ -159,7 +158,6 @@ export class Owners {
   async setDisabled(hat: string, disabled: boolean): Promise<void> {
     await this.store.hats.setDisabled(hat, disabled);
     if (disabled) await this.store.sessions.destroyForHat(hat);
-    this.directory.forget(hat);
   }
 }
 

@@ -31,7 +31,6 @@ export class ApplicationRegistry implements DeclaredPermissions {
       freshnessMs: number;
       /** Removes the application's grants on every HAT (grants belong to HatApplications). */
       removeGrants: (id: string) => Promise<number>;
-      forgetTokens?: () => void;
     },
   ) {}
 
@@ -123,8 +122,8 @@ export class ApplicationRegistry implements DeclaredPermissions {
 
   /**
    * Removes the application and every HAT's grant of it: its tokens stop working on the next
-   * request (the grants' removal bumps those HATs' revisions, and this process's token cache
-   * is dropped as well).
+   * request (the grants' removal bumps those HATs' revisions, and this process forgets what it
+   * remembers of every HAT and token: store/changes.ts).
    */
   async remove(id: string): Promise<{ grantsRemoved: number }> {
     if (!APPLICATION_ID.test(id) || !(await this.store.applications.get(id))) throw notRegistered(id);
@@ -133,7 +132,6 @@ export class ApplicationRegistry implements DeclaredPermissions {
     const grantsRemoved = await this.options.removeGrants(id);
     if (!(await this.store.applications.remove(id))) throw notRegistered(id);
     this.cache.delete(id);
-    this.options.forgetTokens?.();
     return { grantsRemoved };
   }
 }

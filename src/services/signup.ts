@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { baseUrl, hatAddress, type Config } from '../config.js';
 import { Conflict, InvalidInput, UniqueViolation, invalidFieldTitle, Titles } from '../errors.js';
 import type { HatRecord, Store } from '../store/ports.js';
-import { type HatDirectory, hatNameProblem } from './hats.js';
+import { hatNameProblem } from './hats.js';
 import { newKeyRecord, type KeyVault } from './keys.js';
 import type { PasswordHasher } from './passwords.js';
 import type { SignupLimits } from './signup-limits.js';
@@ -44,7 +44,6 @@ export class Signup {
     private readonly store: Store,
     private readonly hasher: PasswordHasher,
     private readonly vault: KeyVault,
-    private readonly directory: HatDirectory,
     private readonly rules: PasswordRules,
     private readonly limits: SignupLimits,
     private readonly queue: WorkQueue,
@@ -142,8 +141,6 @@ export class Signup {
       };
       await this.store.hats.create(hat, key);
       this.created(hat);
-      // Someone may have looked the name up a moment ago and been told there is no such HAT.
-      this.directory.forget(name);
       const address = hatAddress(this.config, name);
       return { hat: address, url: baseUrl(this.config, address), userId: ownerId };
     } catch (err) {

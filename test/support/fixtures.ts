@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { UNSET_FIELDS } from '../../src/services/application-model.js';
-import type { ApplicationRecord, Permission } from '../../src/store/ports.js';
+import type { ApplicationRecord, HatRecord, KeyRecord, Permission } from '../../src/store/ports.js';
 
 /**
  * The test data every tier shares: the node:test suites (test/http, test/unit) and the browser
@@ -51,4 +52,30 @@ export function registrationFor(id: string, permissions: Permission[] = [], extr
     permissions,
     ...extra,
   };
+}
+
+let storeCounter = 0;
+/** A name no other test of this run uses: lower-case letters and digits, like a HAT name. */
+export const freshName = (prefix: string) => `${prefix}${process.pid.toString(36)}${(++storeCounter).toString(36)}`;
+
+/** A HAT record as the store keeps it, for tests that write to a store directly. */
+export function hatRecord(name: string, overrides: Partial<HatRecord> = {}): HatRecord {
+  return {
+    name,
+    ownerId: randomUUID(),
+    email: `${name}@example.com`,
+    fullName: 'Ada Lovelace',
+    passwordHash: `hash$${name}`,
+    disabled: false,
+    tokensNotBefore: 0,
+    revision: 1,
+    createdAt: new Date(),
+    ...overrides,
+  };
+}
+
+/** A key record with placeholder key material: the store keeps it opaque. */
+export function keyRecord(hat: string, overrides: Partial<KeyRecord> = {}): KeyRecord {
+  const kid = overrides.kid ?? freshName('kid');
+  return { kid, hat, publicPem: `pem:${kid}`, privateKeyEnc: `enc:${kid}`, createdAt: new Date(), ...overrides };
 }

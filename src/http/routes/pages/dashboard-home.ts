@@ -5,6 +5,7 @@ import { hatOf, type AppContext, type AppRouter } from '../../context.js';
 import { activityView, overviewView, when } from '../../dashboard-view.js';
 import { offerConsent } from '../../pages/consent.js';
 import { renderPage } from '../../pages/render.js';
+import { allowImagesFrom } from '../../security.js';
 import { loginPage } from './dashboard-login.js';
 
 /** The consent offer of the dashboard's Enable and Allow buttons (pages/consent.ts): one per session, replaced on every showing. */
@@ -46,6 +47,7 @@ export function dashboardHomeRoutes(router: AppRouter, services: Services): void
     const view = overviewView(overview);
     // Every application on the page, with exactly what it lists: the Enable and Allow buttons consent to that.
     const offered = [...view.applications, ...view.available];
+    allowImagesFrom(ctx, offered.map((a) => a.logoUrl).filter((u) => u !== ''));
     offerConsent(ctx, Object.fromEntries(offered.map((a) => [a.id, a.shownKey])), { id: DASHBOARD_OFFER });
     await renderPage(ctx, 'dashboard', {
       hatName: hat.name,

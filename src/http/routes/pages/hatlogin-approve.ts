@@ -18,7 +18,7 @@ const PERMISSIONS_CHANGED = 'The application changed what it asks for. Please re
  */
 export async function renderApproval(ctx: AppContext, hatlogin: HatLogin, request: ServiceRequest): Promise<void> {
   const shown = { [request.name]: hatlogin.shownPermissions(request) };
-  const pendingId = offerConsent(ctx, shown, { request: { name: request.name, redirect: request.redirect } });
+  const pendingId = offerConsent(ctx, shown, { request: { name: request.name, redirect: request.redirect, ...(request.fallback ? { fallback: request.fallback } : {}) } });
   await renderFlowPage(ctx, 'hatlogin-approve', request, { pendingId });
 }
 

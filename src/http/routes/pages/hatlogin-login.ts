@@ -29,7 +29,9 @@ export function hatloginLoginRoutes(router: AppRouter, services: Services): void
   const clusterGoUrl = baseUrl(services.config, clusterAddress(services.config)) + '/#go';
 
   router.get('/hatlogin', async (ctx) => {
-    const request = await hatlogin.parse({ name: ctx.query.name, redirect: ctx.query.redirect });
+    // SPEC 6.8: the HAT dashboard's names for the same parameters, and `fallback`.
+    const { name, redirect, application_id, redirect_uri, fallback } = ctx.query;
+    const request = await hatlogin.parse({ name, redirect, application_id, redirect_uri, fallback });
     if (!isLoggedIn(ctx)) return loginPage(request, clusterGoUrl)(ctx);
     const remembered = await hatlogin.approveIfRemembered(hatOf(ctx), request, { clientIp: ctx.ip });
     if (remembered) return seeOther(ctx, remembered);
