@@ -1,12 +1,17 @@
+import type { Config } from '../config.js';
 import type { Services } from '../services/index.js';
 import type { Attempt } from '../services/owners.js';
 import { hatOf, type AppContext } from './context.js';
+import { DeviceCookies } from './device-cookie.js';
 import { csrfToken, pageSession, sessionOf } from './session.js';
 
 /**
  * Logs the owner of this request's HAT in with `password` (the page's own login form).
  * Throws NotAuthenticated (wrong password, 401) or TooManyAttempts (429) from `owners.login`,
  * which also counts the attempt and writes it to the activity log.
+ *
+ * A browser with this HAT's device cookie is throttled by its own limit only (SPEC 6.3); a
+ * successful login gives the browser that cookie (or renews it).
  *
  * On success the session starts over under a new identifier (so an identifier planted before
  * login is worthless) holding only `owner`, `loggedInAt` and a fresh CSRF secret: pages rendered
@@ -19,8 +24,20 @@ export async function logIn(
   attempt: Omit<Attempt, 'clientIp'>,
 ): Promise<void> {
   const hat = hatOf(ctx);
-  await services.owners.login(hat, hat.name, password, { clientIp: ctx.ip, ...attempt });
+  const cookies = deviceCookies(services.config);
+  const device = cookies.deviceOf(ctx, hat.name);
+  await services.owners.login(hat, hat.name, password, { clientIp: ctx.ip, ...attempt, ...(device ? { device } : {}) });
+  cookies.remember(ctx, hat.name);
   await startOwnerSession(ctx);
+}
+
+const devices = new WeakMap<Config, DeviceCookies>();
+
+/** One DeviceCookies per configuration (its key is derived once). */
+function deviceCookies(config: Config): DeviceCookies {
+  let found = devices.get(config);
+  if (!found) devices.set(config, (found = new DeviceCookies(config)));
+  return found;
 }
 
 /**

@@ -119,17 +119,23 @@ function extra(entry: ActivityEntry): string {
 
 /** `names` gives registered applications' names by id: the log keeps the id, people know the name. */
 export function activityView(page: ActivityPage, names: ReadonlyMap<string, string> = new Map()) {
-  const rows = page.entries.map((e) => ({
-    id: e.id,
-    at: when(e.at)!,
-    what: what(e),
-    failed: e.type === 'login_failed' || e.type === 'login_throttled',
-    service: (e.service && names.get(e.service)) ?? e.service ?? '',
-    host: e.redirectHost ?? '',
-    via: VIA[e.via] ?? e.via,
-    clientIp: e.clientIp ?? '',
-    detail: extra(e),
-  }));
+  const rows = page.entries.map((e) => {
+    const failed = e.type === 'login_failed' || e.type === 'login_throttled';
+    return {
+      id: e.id,
+      at: when(e.at)!,
+      what: what(e),
+      failed,
+      // A failed attempt's service name and host are whatever the requester sent: shown as its
+      // claim, never as a registered application's name (issue 11, finding 13).
+      claimed: failed && e.service !== undefined,
+      service: failed ? (e.service ?? '') : ((e.service && names.get(e.service)) ?? e.service ?? ''),
+      host: e.redirectHost ?? '',
+      via: VIA[e.via] ?? e.via,
+      clientIp: e.clientIp ?? '',
+      detail: extra(e),
+    };
+  });
   return {
     rows,
     page: page.page,

@@ -6,13 +6,13 @@ import type { HatApplications } from './hat-applications.js';
 import type { ApplicationRegistry } from './registry.js';
 import type { Tokens } from './tokens.js';
 import { permissionsKey } from './permissions.js';
+import { NameGuard, parseServiceName } from './service-names.js';
 import { displayHost, isRegisteredRedirect, parseRedirect, resourceOf, withParams, type DisplayHost } from './redirects.js';
 
 /** How long a claimed approval page is remembered: longer than any session that could show it. */
 const ANSWER_CLAIM_MS = 24 * 3600 * 1000;
 
-/** SPEC 6.1 limits. */
-export const MAX_NAME_LENGTH = 100;
+export { MAX_NAME_LENGTH } from './service-names.js';
 
 /** A service's `/hatlogin` request once its `name` and `redirect` passed SPEC 6.1-6.2. */
 export interface ServiceRequest {
@@ -54,19 +54,8 @@ function refuse(detail: string, field: 'name' | 'redirect' | 'fallback'): never 
   throw new InvalidInput(detail, { field, title: Titles.invalidLoginRequest });
 }
 
-/**
- * SPEC 6.1 for `name`: 1 to 100 printable characters. Control, format (bidi overrides, zero-width),
- * private-use and unassigned characters are refused: they could make the page show something
- * other than what the service sent.
- */
-export function parseName(raw: unknown): string {
-  if (Array.isArray(raw)) refuse('The service gave its name more than once', 'name');
-  if (typeof raw !== 'string' || raw.trim() === '') refuse('The service gave no name', 'name');
-  const length = [...raw].length;
-  if (length > MAX_NAME_LENGTH) refuse(`The service's name must be at most ${MAX_NAME_LENGTH} characters`, 'name');
-  if (/[\p{C}\p{Zl}\p{Zp}]/u.test(raw)) refuse("The service's name contains characters that cannot be shown", 'name');
-  return raw;
-}
+/** SPEC 6.1 and 6.9 for `name` (the rules live in service-names.ts). */
+export const parseName = parseServiceName;
 
 /**
  * Where Deny and Cancel send the browser (SPEC 6.3, 6.5, 6.8): `fallback` when the service gave
@@ -116,11 +105,15 @@ export class HatLogin {
     private readonly applications: HatApplications,
   ) {}
 
-  /** Validates `name`, `redirect` and `fallback` (SPEC 6.1-6.2, 6.8); throws InvalidInput (400) otherwise. */
+  /** SPEC 6.9: generic names confusable with a registered application are refused. */
+  private readonly names = new NameGuard(() => this.registry.list());
+
+  /** Validates `name`, `redirect` and `fallback` (SPEC 6.1-6.2, 6.8, 6.9); throws InvalidInput (400) otherwise. */
   async parse(input: HatLoginInput): Promise<ServiceRequest> {
     const name = parseName(eitherOf(input, 'name', 'application_id'));
     const url = parseRedirect(eitherOf(input, 'redirect', 'redirect_uri'));
     const application = await this.applicationNamed(name);
+    if (!application) await this.names.check(name);
     if (application && !isRegisteredRedirect(application.redirectUris, url)) {
       refuse(`${url.host} is not one of the registered addresses of the application "${application.id}"`, 'redirect');
     }

@@ -95,8 +95,9 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
   const keys = new KeyRing(store, vault, { retireAfterSeconds: keyOverlapSeconds(config) });
   const tokens = new Tokens(config, keys, metrics);
   // Expensive work runs on libuv's thread pool (4 threads): owners get a core's worth less one,
-  // sign-ups one slot and a short backlog, so neither starves the event loop nor each other.
-  const workQueue = new WorkQueue({ ownerSlots: Math.max(1, availableParallelism() - 1), signupSlots: 1, signupWaiting: 16 });
+  // sign-ups one slot (a hash and a key pair side by side) and a backlog of 32, so neither
+  // starves the event loop nor each other.
+  const workQueue = new WorkQueue({ ownerSlots: Math.max(1, availableParallelism() - 1), signupSlots: 1, signupWaiting: 32 });
   const hasher = new PasswordHasher(workQueue);
   const passwordRules = new PasswordRules({ workers: 1, timeoutMs: config.passwordCheckTimeoutMs, maxWaiting: 16 });
   const activity = new ActivityLog(store, metrics);

@@ -14,6 +14,11 @@ export interface Attempt {
   via: 'api' | 'hatlogin' | 'dashboard' | 'oauth' | 'recovery';
   service?: string;
   redirectHost?: string;
+  /**
+   * The device id of a valid device cookie for this HAT (SPEC 6.3), checked by the caller: such
+   * a browser is counted by its own limit only, never refused because strangers failed.
+   */
+  device?: string;
 }
 
 const WRONG_CREDENTIALS = 'Unknown user or wrong password';
@@ -38,8 +43,8 @@ export class Owners {
   async login(hat: HatRecord, username: string, password: string, attempt: Attempt): Promise<HatRecord> {
     // Said plainly, before any password check or throttle count: nothing typed here could help.
     if (hat.disabled) throw new NotAllowed(HAT_DISABLED, { title: Titles.hatDisabled });
-    await this.throttle.begin(hat.name, attempt.clientIp).catch(async (err: unknown) => {
-      if (err instanceof TooManyAttempts && (await this.throttle.firstRefusal(hat.name, attempt.clientIp))) {
+    await this.throttle.begin(hat.name, attempt).catch(async (err: unknown) => {
+      if (err instanceof TooManyAttempts && (await this.throttle.firstRefusal(hat.name, attempt))) {
         await this.activity.record({ hat: hat.name, type: 'login_throttled', ...attemptFields(attempt) });
       }
       throw err;
@@ -54,7 +59,7 @@ export class Owners {
       await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt) });
       throw new NotAuthenticated(WRONG_CREDENTIALS, { title: Titles.notAuthenticated });
     }
-    await this.throttle.succeeded(hat.name, attempt.clientIp);
+    await this.throttle.succeeded(hat.name, attempt);
     await this.upgradeHash(hat, password);
     await this.activity.record({ hat: hat.name, type: 'login', ...attemptFields(attempt) });
     return hat;
@@ -105,7 +110,7 @@ export class Owners {
    * throttled like a login; a wrong one is logged as a failed attempt and is NotAllowed.
    */
   async checkPassword(hat: HatRecord, password: string, attempt: Attempt, what: string): Promise<void> {
-    await this.throttle.begin(hat.name, attempt.clientIp);
+    await this.throttle.begin(hat.name, attempt);
     // Like login: an over-long password is wrong, never cut down to a prefix that might match.
     const ok =
       password.length <= MAX_PASSWORD_LENGTH
@@ -115,7 +120,7 @@ export class Owners {
       await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt), detail: what });
       throw new NotAllowed('Old password invalid', { title: Titles.invalidPassword });
     }
-    await this.throttle.succeeded(hat.name, attempt.clientIp);
+    await this.throttle.succeeded(hat.name, attempt);
   }
 
   /**

@@ -56,8 +56,10 @@ export class PasswordHasher {
 
   constructor(private readonly queue: WorkQueue) {}
 
-  hash(password: string, lane: Lane = 'owner'): Promise<string> {
-    return this.queue.run(lane, () => argon2Hash(password.normalize('NFC'), ARGON2));
+  /** `lane: null` when the caller already holds a slot of the queue (a sign-up's one job). */
+  hash(password: string, lane: Lane | null = 'owner'): Promise<string> {
+    const work = () => argon2Hash(password.normalize('NFC'), ARGON2);
+    return lane === null ? work() : this.queue.run(lane, work);
   }
 
   async verify(password: string, stored: string): Promise<boolean> {

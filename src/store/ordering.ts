@@ -78,8 +78,13 @@ export function compareSortValues(a: string | number, b: string | number): numbe
 
 /** Sorts in place and returns the array: nulls last in both directions, ties by `seq`. */
 export function sortByValue<T extends { value: SortValue; seq: number }>(items: T[], direction: Direction): T[] {
+  return items.sort(byValue(direction));
+}
+
+/** The order of `sortByValue`, as a comparator (for a bounded top-k, say). */
+export function byValue(direction: Direction): (a: { value: SortValue; seq: number }, b: { value: SortValue; seq: number }) => number {
   const sign = direction === 'descending' ? -1 : 1;
-  return items.sort((a, b) => {
+  return (a, b) => {
     if (a.value === null || b.value === null) {
       if (a.value !== b.value) return a.value === null ? 1 : -1;
     } else {
@@ -87,5 +92,5 @@ export function sortByValue<T extends { value: SortValue; seq: number }>(items: 
       if (byValue !== 0) return sign * byValue;
     }
     return sign * (a.seq - b.seq);
-  });
+  };
 }

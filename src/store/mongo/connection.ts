@@ -1,4 +1,5 @@
 import mongoose, { type ClientSession, type Connection } from 'mongoose';
+import { databaseOf, DEFAULT_DATABASE, READ_CONCERN_LEVEL, runTransaction, WRITE_CONCERN } from './reliability.js';
 
 export interface MongoStoreOptions {
   /** Overrides the database named in the URI (the contract tests use a fresh one per run). */
@@ -7,23 +8,22 @@ export interface MongoStoreOptions {
   serverSelectionTimeoutMS?: number;
 }
 
-const TRANSACTION_OPTIONS = {
-  readConcern: { level: 'snapshot' },
-  writeConcern: { w: 'majority' },
-  readPreference: 'primary',
-} as const;
-
-/** Runs `fn` as one multi-document transaction (retried by the driver on transient errors). */
+/**
+ * Runs `fn` as one multi-document transaction, retried on transient errors by our own loop with
+ * a deadline (reliability.ts), never the driver's 120 seconds: past it, 503.
+ */
 export type Transaction = <T>(fn: (session: ClientSession) => Promise<T>) => Promise<T>;
 
 export function transactionsOn(conn: Connection): Transaction {
-  return (fn) => conn.transaction(fn, TRANSACTION_OPTIONS);
+  return (fn) => runTransaction(conn, fn);
 }
 
 /** Connects, and checks that the server can run transactions; rejects with the (redacted) address otherwise. */
 export async function connect(uri: string, options: MongoStoreOptions): Promise<Connection> {
+  // A URI without a database would write into the driver's default, `test`: use ours instead.
+  const dbName = options.dbName ?? (databaseOf(uri) ? undefined : DEFAULT_DATABASE);
   const conn: Connection = mongoose.createConnection(uri, {
-    ...(options.dbName ? { dbName: options.dbName } : {}),
+    ...(dbName ? { dbName } : {}),
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
     // Indexes are built at open, awaited, so that a failure stops the start rather than being logged.
     autoIndex: false,
@@ -31,8 +31,11 @@ export async function connect(uri: string, options: MongoStoreOptions): Promise<
     // An operation while the server is unreachable fails after serverSelectionTimeoutMS (healthz
     // answers 503) instead of waiting in mongoose's buffer.
     bufferCommands: false,
-    // Acknowledged means on a majority of the replica set, in its journal (SPEC 10).
-    writeConcern: { w: 'majority', journal: true },
+    // Acknowledged means on a majority of the replica set, in its journal (SPEC 10), within
+    // WRITE_TIMEOUT_MS: without a majority a write fails (503) instead of waiting for ever.
+    writeConcern: WRITE_CONCERN,
+    // Reads see only what a majority has, which a failover cannot roll back.
+    readConcern: { level: READ_CONCERN_LEVEL },
   });
   try {
     await conn.asPromise();

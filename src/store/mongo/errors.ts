@@ -58,14 +58,5 @@ export function translateUnique(err: unknown, idFallback: string): never {
   throw uniqueViolationOf(err, idFallback) ?? err;
 }
 
-/** Driver errors that mean the replica set is not answering (as opposed to a refused operation). */
-export function mongoUnavailable(err: unknown): boolean {
-  const e = err as { name?: unknown; codeName?: unknown; errorLabels?: unknown; hasErrorLabel?: (label: string) => boolean };
-  if (typeof e?.name !== 'string') return false;
-  if (/^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|TopologyClosed|PoolCleared|ServerClosed)Error$/.test(e.name)) return true;
-  // A primary stepping down or an election under way: the replica set will answer again shortly.
-  if (typeof e.codeName === 'string' && /^(NotWritablePrimary|NotPrimaryNoSecondaryOk|NotPrimaryOrSecondary|PrimarySteppedDown|InterruptedDueToReplStateChange|ShutdownInProgress)$/.test(e.codeName)) {
-    return true;
-  }
-  return typeof e.hasErrorLabel === 'function' && (e.hasErrorLabel('RetryableWriteError') || e.hasErrorLabel('TransientTransactionError'));
-}
+/** Driver errors that mean the replica set is not answering (503): see reliability.ts. */
+export { mongoUnavailable } from './reliability.js';

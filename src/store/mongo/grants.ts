@@ -3,6 +3,10 @@ import type { GrantRecord, GrantStore, Permission } from '../ports.js';
 import type { BumpRevision } from './hats.js';
 import { maybeDate, schemaOptions } from './documents.js';
 import type { Mongo } from './models.js';
+import { chunked } from './reliability.js';
+
+/** HATs per transaction when an application's grants are removed. */
+const REMOVAL_CHUNK = 500;
 
 export interface GrantDoc {
   hat: string;
@@ -86,16 +90,20 @@ export function mongoGrants({ models, transaction }: Mongo, bump: BumpRevision):
       await Grants.updateOne({ hat: String(hat), applicationId: String(applicationId) }, { $set: { lastUsedAt: new Date(at) } });
     },
     async removeForApplication(applicationId) {
-      return transaction(async (session) => {
-        const holders = await Grants.find({ applicationId: String(applicationId) }, { hat: 1, _id: 0 })
-          .session(session)
-          .lean<Array<Pick<GrantDoc, 'hat'>>>()
-          .exec();
-        if (holders.length === 0) return 0;
-        await Hats.updateMany({ _id: { $in: holders.map((h) => String(h.hat)) } }, { $inc: { revision: 1 } }, { session });
-        const res = await Grants.deleteMany({ applicationId: String(applicationId) }, { session });
-        return res.deletedCount;
-      });
+      // In chunks of HATs, each one transaction (their grants go and their revisions are bumped
+      // together): one transaction over every HAT would outgrow a transaction's limits and time
+      // on a large cluster. A removal stopped half-way can simply be repeated.
+      const app = String(applicationId);
+      const hats = ((await Grants.distinct('hat', { applicationId: app }).exec()) as unknown[]).map(String);
+      let removed = 0;
+      for (const chunk of chunked(hats, REMOVAL_CHUNK)) {
+        removed += await transaction(async (session) => {
+          await Hats.updateMany({ _id: { $in: chunk } }, { $inc: { revision: 1 } }, { session });
+          const res = await Grants.deleteMany({ applicationId: app, hat: { $in: chunk } }, { session });
+          return res.deletedCount;
+        });
+      }
+      return removed;
     },
   };
 }

@@ -15,7 +15,7 @@ import { mongoOnce } from './once.js';
 import { mongoOperatorStores } from './operator.js';
 import { mongoRecords } from './records.js';
 import { mongoResets } from './resets.js';
-import { sequenceReserver } from './sequences.js';
+import { sequenceInTransaction, sequenceReserver } from './sequences.js';
 import { mongoSessions } from './sessions.js';
 
 export type { MongoStoreOptions } from './connection.js';
@@ -62,7 +62,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     applications: mongoApplications(mongo),
     grants: mongoGrants(mongo, bump),
     approvals: mongoApprovals(mongo, bump),
-    records: mongoRecords(mongo, reserve),
+    records: mongoRecords(mongo, sequenceInTransaction(mongo)),
     once,
     resets,
     ...operator,

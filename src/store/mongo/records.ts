@@ -1,11 +1,12 @@
 import { Schema } from 'mongoose';
 import type { DataRecord, ReadOptions, RecordStore } from '../ports.js';
-import { compareText, sortByValue, sortValueAt, type SortValue } from '../ordering.js';
+import { byValue, compareText, sortByValue, sortValueAt, type SortValue } from '../ordering.js';
 import { groupByNamespace } from '../sources.js';
 import { translateUnique } from './errors.js';
 import { page, schemaOptions } from './documents.js';
 import type { Models, Mongo } from './models.js';
-import type { Reserve } from './sequences.js';
+import type { ReserveInTransaction } from './sequences.js';
+import { Gate, ORDERED_READ_MAX_MS, TopK } from './reliability.js';
 
 export interface RecordDoc {
   _id: string;
@@ -32,10 +33,15 @@ function recordFromDoc(d: Pick<RecordDoc, '_id' | 'endpoint' | 'json' | 'created
   return { recordId: d._id, endpoint: d.endpoint, json: d.json, createdAt: new Date(d.createdAt) };
 }
 
+/** Ordered reads scan an endpoint: a few at a time per process, each within a time budget. */
+const orderedReads = new Gate(2);
+
+type Keyed = { id: string; value: SortValue; seq: number };
+
 /**
  * A page of an endpoint ordered by a field of the data. The data is text to MongoDB, so the sort
- * happens here: one pass over the endpoint keeping only (id, sort value, seq), then the page
- * itself is fetched by id.
+ * happens here: one pass over the endpoint (under maxTimeMS) that keeps only the first
+ * skip+take (id, sort value, seq) in a bounded heap, then the page itself is fetched by id.
  */
 async function readOrdered(
   Records: Models['records'],
@@ -45,13 +51,21 @@ async function readOrdered(
   count: number | null,
 ): Promise<DataRecord[]> {
   const path = String(o.orderBy);
-  const keyed: Array<{ id: string; value: SortValue; seq: number }> = [];
-  const cursor = Records.find(filter, { json: 1, seq: 1 }).lean<Pick<RecordDoc, '_id' | 'json' | 'seq'>>().cursor({ batchSize: 1000 });
-  for await (const doc of cursor) {
-    const d = doc as Pick<RecordDoc, '_id' | 'json' | 'seq'>;
-    keyed.push({ id: d._id, value: sortValueAt(d.json, path), seq: Number(d.seq) });
-  }
-  sortByValue(keyed, o.ordering);
+  const keyed = await orderedReads.run(async () => {
+    const top = count === null ? null : new TopK<Keyed>(start + count, byValue(o.ordering));
+    const all: Keyed[] = [];
+    const cursor = Records.find(filter, { json: 1, seq: 1 })
+      .maxTimeMS(ORDERED_READ_MAX_MS)
+      .lean<Pick<RecordDoc, '_id' | 'json' | 'seq'>>()
+      .cursor({ batchSize: 1000 });
+    for await (const doc of cursor) {
+      const d = doc as Pick<RecordDoc, '_id' | 'json' | 'seq'>;
+      const item = { id: d._id, value: sortValueAt(d.json, path), seq: Number(d.seq) };
+      if (top) top.push(item);
+      else all.push(item);
+    }
+    return top ? top.sorted() : sortByValue(all, o.ordering);
+  });
   const wanted = keyed.slice(start, count === null ? undefined : start + count).map((k) => k.id);
   if (wanted.length === 0) return [];
   const docs = await Records.find({ ...filter, _id: { $in: wanted } }).lean<RecordDoc[]>().exec();
@@ -67,22 +81,24 @@ async function readOrdered(
  * The data API's records (SPEC 8), in the order each endpoint received them (the HAT's insertion
  * sequence). The JSON is stored as text, so nothing inside it can reach MongoDB as an operator or a path.
  */
-export function mongoRecords({ models, transaction }: Mongo, reserve: Reserve): RecordStore {
+export function mongoRecords({ models, transaction }: Mongo, sequence: ReserveInTransaction): RecordStore {
   const Records = models.records;
   return {
     async insert(hat, records) {
       if (records.length === 0) return;
-      const first = await reserve(hat, records.length);
-      const docs: RecordDoc[] = records.map((r, i) => ({
-        _id: String(r.recordId),
-        hat: String(hat),
-        endpoint: String(r.endpoint),
-        json: String(r.json),
-        createdAt: new Date(r.createdAt),
-        seq: first + i,
-      }));
+      await sequence.ensure(hat);
       try {
+        // Numbered inside the insert's transaction: records are ordered as their inserts commit.
         await transaction(async (session) => {
+          const first = await sequence.reserve(hat, records.length, session);
+          const docs: RecordDoc[] = records.map((r, i) => ({
+            _id: String(r.recordId),
+            hat: String(hat),
+            endpoint: String(r.endpoint),
+            json: String(r.json),
+            createdAt: new Date(r.createdAt),
+            seq: first + i,
+          }));
           await Records.insertMany(docs, { session, lean: true, ordered: true });
         });
       } catch (err) {
