@@ -50,7 +50,8 @@ test.describe('Log in with HAT through the demo website', () => {
 
     await expect(page).toHaveURL(new RegExp(`^${cluster.hatUrl('alice')}/hatlogin\\?`));
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Log in to your HAT');
-    await expect(page.locator('.lead')).toContainText('HAT Login Demo asks you to log in with your HAT.');
+    await expect(page.locator('.lead')).toContainText('The website at localhost');
+    await expect(page.locator('dl.facts')).toContainText('“HAT Login Demo”');
     const facts = page.locator('dl.facts');
     await expect(facts).toContainText(address);
     await expect(facts.locator('.host-domain')).toHaveText('localhost');
@@ -62,9 +63,9 @@ test.describe('Log in with HAT through the demo website', () => {
     await page.keyboard.type(STRONG_PASSWORD);
     await page.keyboard.press('Enter');
 
-    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Continue to HAT Login Demo?');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Continue to localhost:\d+\?$/);
     await expect(page.locator('#approve-summary')).toHaveText(
-      new RegExp(`HAT Login Demo at localhost:${demo.port}\\s*will learn that you own ${address.replace(/\./g, '\\.')}\\.`),
+      new RegExp(`The website at localhost:${demo.port}\\s*Not registered on this server\\s*will learn that you own ${address.replace(/\./g, '\\.')}\\.`),
     );
     await expect(page.getByText(`${demo.url}/callback`)).toBeVisible();
     await saveScreenshot(page, testInfo, 'hatlogin-approve');
@@ -82,7 +83,7 @@ test.describe('Log in with HAT through the demo website', () => {
     await cluster.server.createHat('dora');
     await startAtDemo(page, demo.url, addressOf(cluster, 'dora'));
     await enterPassword(page);
-    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Continue to HAT Login Demo?');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Continue to localhost:\d+\?$/);
     await page.getByRole('button', { name: 'Deny' }).click();
     await expect(page).toHaveURL(`${demo.url}/callback?error=access_denied`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('You did not approve this site');
@@ -97,7 +98,7 @@ test.describe('Log in with HAT through the demo website', () => {
     await expect(page.getByLabel('Your HAT password')).toHaveAttribute('aria-invalid', 'true');
     await expect(page.getByLabel('Your HAT password')).toHaveValue('');
     await enterPassword(page);
-    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Continue to HAT Login Demo?');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Continue to localhost:\d+\?$/);
   });
 
   test('a remembered approval skips the approval page on the next login', async ({ page, browser, cluster, demo }) => {
@@ -145,7 +146,7 @@ test.describe('Approved applications', () => {
     );
     await fakeService(page, 'https://journal.example.com');
     await page.goto(flowUrl(cluster.hatUrl('petra'), 'journal-e2e', 'https://journal.example.com/auth/hat?next=%2Ftoday'));
-    await expect(page.locator('dl.facts')).toContainText('Registered application');
+    await expect(page.locator('dl.facts')).toContainText('Registered on this server');
     await enterPassword(page);
 
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Allow Journal to use your HAT?');
@@ -201,7 +202,7 @@ test.describe('Hostile requests end on the HAT', () => {
     for (const [name, redirect] of cases) {
       const response = await page.goto(flowUrl(hat, name, redirect));
       expect(response?.status(), redirect).toBe(400);
-      await expect(page.getByRole('heading', { level: 1 })).toHaveText('Invalid login request');
+      await expect(page.locator('details.technical')).toContainText('Invalid login request');
       expect(new URL(page.url()).host).toBe(addressOf(cluster, 'hostile'));
       await expect(page.locator('.brand')).toContainText(addressOf(cluster, 'hostile'));
     }
@@ -217,11 +218,11 @@ test.describe('Hostile requests end on the HAT', () => {
     });
     const name = '<img src=x onerror=alert(1)><b>Bold</b> & "quoted"';
     await page.goto(flowUrl(cluster.hatUrl('marky'), name, 'https://markup.example.com/cb'));
-    await expect(page.locator('.lead .service-name')).toHaveText(name);
+    await expect(page.locator('.self-name')).toHaveText(`“${name}”`);
     await expect(page.locator('main img, main b')).toHaveCount(0);
-    await expect(page).toHaveTitle(`Log in to ${name} with your HAT`);
+    await expect(page).toHaveTitle('Log in to markup.example.com with your HAT');
     await enterPassword(page);
-    await expect(page.locator('h1 .service-name')).toHaveText(name);
+    await expect(page.locator('.self-name')).toHaveText(`“${name}”`);
     await expect(page.locator('main img, main b')).toHaveCount(0);
     expect(dialogs).toEqual([]);
   });
@@ -235,7 +236,7 @@ test.describe('On a phone', () => {
     await page.goto(flowUrl(cluster.hatUrl('phoebe'), 'A service with a rather long name', 'https://accounts.some-long-domain-name.example.co.uk/oauth/callback'));
     const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
     expect(await fits()).toBe(true);
-    await expect(page.locator('.host-domain')).toHaveText('example.co.uk');
+    await expect(page.locator('.host-domain').first()).toHaveText('example.co.uk');
     await enterPassword(page);
     await expect(page.getByRole('button', { name: 'Approve and continue' })).toBeVisible();
     expect(await fits()).toBe(true);

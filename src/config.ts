@@ -25,6 +25,10 @@ export interface Config {
   readonly sessionTtlMs: number;
   /** How long another process's changes may stay unseen (multi-process MongoDB set-ups). */
   readonly revisionCheckMs: number;
+  /** Where mail goes (SPEC 13): an SMTP URL, or undefined to write it to DATA_DIR/outbox/. */
+  readonly smtpUrl: string | undefined;
+  /** The From of every mail. */
+  readonly mailFrom: string;
   /** How long a SIGTERM waits for requests in flight before cutting them. */
   readonly shutdownTimeoutMs: number;
   /** SPEC 9: sign-ups per client an hour, and on the whole cluster a minute. */
@@ -139,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     sessionTtlMs: int(env, 'SESSION_TTL_SECONDS', 12 * 3600, 60) * 1000,
     revisionCheckMs: int(env, 'REVISION_CHECK_MS', 1000, 0),
+    ...mailConfig(env, hatDomain),
     signupLimits: { perClientHour: int(env, 'SIGNUP_PER_CLIENT_HOUR', 5, 1), perMinute: int(env, 'SIGNUP_PER_MINUTE', 60, 1) },
     sessionMaxAgeMs: int(env, 'SESSION_MAX_AGE_DAYS', 30, 1, 3650) * 24 * 3600 * 1000,
     passwordCheckTimeoutMs: int(env, 'PASSWORD_CHECK_TIMEOUT_MS', 2000, 50, 60_000),
@@ -153,6 +158,12 @@ function logLevel(env: NodeJS.ProcessEnv): string {
   const level = (env.LOG_LEVEL || 'info').toLowerCase();
   if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
   return level;
+}
+
+function mailConfig(env: NodeJS.ProcessEnv, hatDomain: string) {
+  const smtpUrl = env.SMTP_URL || undefined;
+  if (smtpUrl && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL');
+  return { smtpUrl, mailFrom: env.MAIL_FROM || `HAT Login <no-reply@${hatDomain}>` };
 }
 
 function secretsConfig(s: Record<SecretName, string>) {

@@ -35,6 +35,7 @@ export const Titles = {
   hatUnavailable: 'HAT unavailable',
   duplicateSignup: 'Duplicate Signup',
   dataMissing: 'Data Missing',
+  linkExpired: 'Link expired',
   hatDisabled: 'HAT Disabled',
 } as const;
 

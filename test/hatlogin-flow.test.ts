@@ -56,7 +56,7 @@ describe('/hatlogin refuses bad requests with an error page and never redirects 
       assert.equal(reply.status, 400);
       assert.equal(reply.headers.location, undefined);
       assert.match(reply.headers['content-type'] ?? '', /text\/html/);
-      assert.match(reply.text, /<h1 id="error-title">Invalid login request<\/h1>/);
+      assert.match(reply.text, /Error 400: Invalid login request/);
       assert.match(reply.text, /alice\.hat\.localhost/, 'the error page says which HAT it is');
     });
   }
@@ -107,7 +107,7 @@ describe('Approved applications cannot be impersonated (SPEC 6.2)', () => {
   it('accepts a registered redirect with any query string', async () => {
     const reply = await server.call('alice', flowPath('notes-app', 'https://notes.example.com/auth/callback?from=menu'));
     assert.equal(reply.status, 200);
-    assert.match(reply.text, /Registered application/);
+    assert.match(reply.text, /Registered on this server/);
   });
 });
 
@@ -181,7 +181,7 @@ describe('Approving a generic service (SPEC 6.4-6.5)', () => {
     assert.equal(login.headers.location, flowPath('Shop', new URL(SHOP).href));
     const page = await browser.get(login.headers.location!);
     assert.equal(page.status, 200);
-    assert.match(textOf(page.text, 'approve-summary').replace(/ /g, ''), new RegExp(`^Shopatlogin\\.shop\\.example\\.comwilllearnthatyouown${server.hatHost('erin')}\\.$`));
+    assert.match(textOf(page.text, 'approve-summary').replace(/ /g, ''), new RegExp(`^Thewebsiteatlogin\\.shop\\.example\\.comNotregisteredonthisserverwilllearnthatyouown${server.hatHost('erin')}\\.$`));
     assert.match(String(page.headers['content-security-policy'] ?? ''), /form-action 'self' https:\/\/login\.shop\.example\.com/);
 
     const approved = await answer(browser, page, 'approve');
@@ -271,8 +271,8 @@ describe('Approving an approved application (SPEC 6.4-6.6)', () => {
     assert.equal(page.status, 200);
     assert.match(page.text, /Allow <span class="service-name">Notes<\/span> to use your HAT\?/);
     assert.match(page.text, /Keeps your notes on your own HAT\./);
-    assert.match(page.text, /<span class="namespace mono">notes<\/span>\s*<span class="access write">read and write<\/span>/);
-    assert.match(page.text, /<span class="namespace mono">profile<\/span>\s*<span class="access read">read only<\/span>/);
+    assert.match(page.text, /<span class="permission-text">See, add and change your notes data<\/span>\s*<span class="access write">read and write<\/span>/);
+    assert.match(page.text, /<span class="permission-text">See your profile data<\/span>\s*<span class="access read">read only<\/span>/);
 
     const approved = await answer(browser, page, 'approve');
     assert.equal(approved.status, 303);
@@ -303,7 +303,7 @@ describe('Approving an approved application (SPEC 6.4-6.6)', () => {
     );
     const grown = await browser.get(flowPath('notes-app', CALLBACK));
     assert.equal(grown.status, 200);
-    assert.match(grown.text, /<span class="namespace mono">calendar<\/span>/);
+    assert.match(grown.text, /your calendar data/);
   });
 
   it('asks again after the owner disabled it, and the token of the new consent works at once', async () => {
@@ -335,6 +335,6 @@ describe('Approving an approved application (SPEC 6.4-6.6)', () => {
     assert.equal(await store.grants.get('alice', 'diary-app'), null, 'nothing was enabled');
     const again = await browser.get(reply.headers.location!);
     assert.match(again.text, /The application changed what it asks for/);
-    assert.match(again.text, /<span class="namespace mono">everything<\/span>/);
+    assert.match(again.text, /your everything data/);
   });
 });

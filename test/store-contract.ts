@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UniqueViolation } from '../src/errors.js';
+import { resetsContract } from './store-contract-resets.js';
 import { oidcContract } from './store-contract-oidc.js';
 import { parseRegistration, UNSET_FIELDS } from '../src/services/application-model.js';
 import { ApplicationRegistry } from '../src/services/registry.js';
@@ -889,6 +890,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
       });
     });
 
+    resetsContract(store, newHat);
     oidcContract(store);
 
     describe('ping', () => {

@@ -1,3 +1,4 @@
+import { baseUrl, clusterAddress } from '../config.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
@@ -30,6 +31,8 @@ import { landingRoutes } from './routes/pages/landing.js';
 import { signupRoutes } from './routes/signup/api.js';
 import { signupFormRoutes } from './routes/signup/form.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { devOutboxRoutes, recoveryRoutes } from './routes/recovery.js';
+import { dashboardEmailRoutes } from './routes/dashboard-email.js';
 import { securityHeaders } from './security.js';
 import { browserSession } from './session.js';
 import { reRenderPages } from './pages/rerender.js';
@@ -50,6 +53,8 @@ function clusterRouter(services: Services): AppRouter {
   signupFormRoutes(router, services);
   landingRoutes(router, services);
   adminRoutes(router, services);
+  recoveryRoutes(router, services);
+  devOutboxRoutes(router, services);
   adminHatRoutes(router, services);
   metricsRoutes(router, services);
   return router;
@@ -70,6 +75,8 @@ function hatRouter(services: Services, oauth: ProviderCache): AppRouter {
   dashboardServicesRoutes(router, services);
   dashboardPasswordRoutes(router, services);
   dashboardActivityRoutes(router, services);
+  recoveryRoutes(router, services);
+  dashboardEmailRoutes(router, services);
   oauthInteractionRoutes(router, services, oauth);
   return router;
 }
@@ -128,7 +135,7 @@ export function createApp(services: Services): Koa<AppState> {
   app.use(requestLog(log, services.metrics.enabled ? requestMetrics(services.metrics) : undefined));
   app.use(securityHeaders(config));
   app.use(pageRenderer(render));
-  app.use(errorResponder(log));
+  app.use(errorResponder(log, baseUrl(config, clusterAddress(config)) + '/'));
   app.use(staticFiles());
   app.use(tenancy(config, services.hats));
   app.use(crossOriginApi());

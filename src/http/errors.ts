@@ -54,16 +54,17 @@ interface ErrorAnswer {
 }
 
 /** The one place where errors become responses: SPEC 3 JSON for APIs, a readable page for people. */
-export function errorResponder(log: Logger) {
+/** `home`: the cluster's start page, the way on from an error page on an unknown host. */
+export function errorResponder(log: Logger, home = '/') {
   return async function respondToErrors(ctx: AppContext, next: Next): Promise<void> {
     try {
       await next();
       if (ctx.status === 404 && ctx.body == null) {
-        await answer(ctx, { status: 404, message: Titles.notFound, cause: `Nothing at ${ctx.method} ${ctx.path}` });
+        await answer(ctx, home, { status: 404, message: Titles.notFound, cause: `Nothing at ${ctx.method} ${ctx.path}` });
       } else if (ctx.status >= 400 && ctx.body == null) {
         // A status set without a body (the router's 501 for an unknown method) still gets SPEC 3.
         const title = httpTitle(ctx.status);
-        await answer(ctx, { status: ctx.status, message: title, cause: `${title}: ${ctx.method} ${ctx.path}` });
+        await answer(ctx, home, { status: ctx.status, message: title, cause: `${title}: ${ctx.method} ${ctx.path}` });
       }
     } catch (err) {
       const known = toAnswer(err);
@@ -73,7 +74,7 @@ export function errorResponder(log: Logger) {
         const allow = (err as { headers?: Record<string, string> }).headers?.Allow;
         if (allow) ctx.set('Allow', allow);
       }
-      await answer(ctx, known);
+      await answer(ctx, home, known);
     }
   };
 }
@@ -88,14 +89,14 @@ function toAnswer(err: unknown): ErrorAnswer {
   return { status: 500, message: 'Internal Server Error', cause: 'Something went wrong on our side; it has been logged' };
 }
 
-async function answer(ctx: AppContext, a: ErrorAnswer): Promise<void> {
+async function answer(ctx: AppContext, home: string, a: ErrorAnswer): Promise<void> {
   ctx.status = a.status;
   if (answersJson(ctx)) {
     ctx.body = { message: a.message, cause: a.cause };
     return;
   }
   try {
-    await ctx.render('error', { status: a.status, title: a.message, cause: a.cause });
+    await ctx.render('error', { status: a.status, title: a.message, cause: a.cause, home });
     ctx.status = a.status;
   } catch {
     ctx.type = 'text/plain';

@@ -17,6 +17,17 @@ export function flowUrl(request: ServiceRequest): string {
   return `/hatlogin?name=${encodeURIComponent(request.name)}&redirect=${encodeURIComponent(request.redirect)}${fallback}`;
 }
 
+/** Permissions in words, write first (readable permissions, issue 12). */
+export function permissionSentences(permissions: ReadonlyArray<{ namespace: string; access: string }>) {
+  return [...permissions]
+    .sort((a, b) => (a.access === b.access ? a.namespace.localeCompare(b.namespace) : a.access === 'write' ? -1 : 1))
+    .map((p) => ({
+      namespace: p.namespace,
+      write: p.access === 'write',
+      sentence: p.access === 'write' ? `See, add and change your ${p.namespace} data` : `See your ${p.namespace} data`,
+    }));
+}
+
 /** The facts both pages show about the service, shaped for the templates. */
 function serviceView(request: ServiceRequest) {
   const app = request.application;
@@ -35,7 +46,9 @@ function serviceView(request: ServiceRequest) {
           description: app.description,
           homepage: app.homepage,
           ...applicationAbout(app),
-          permissions: strongestAccess(app.permissions),
+          permissions: permissionSentences(
+            strongestAccess(app.permissions).map((p) => ({ namespace: p.namespace, access: p.write ? 'write' : 'read' })),
+          ),
         }
       : null,
   };

@@ -91,6 +91,8 @@ export async function startServer(config: Config, options: { store?: Store; log?
       keySchedule?.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Mail still leaving writes to the store (its link, the activity log) before it closes.
+      await services.links.settled();
       await services.passwordRules.close();
       await store.close();
     },

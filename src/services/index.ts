@@ -28,6 +28,10 @@ import { PasswordRules } from './strength.js';
 import { WorkQueue } from './work-queue.js';
 import { LoginThrottle } from './throttle.js';
 import { Tokens } from './tokens.js';
+import { Emails } from './emails.js';
+import { LinkMailer } from './links.js';
+import { createMailer, type Mailer } from './mail.js';
+import { Recovery } from './recovery.js';
 
 /** The domain, wired once per process. Routes receive this and nothing of the store. */
 export interface Services {
@@ -60,6 +64,14 @@ export interface Services {
   data: DataService;
   /** The owner's dashboard (SPEC 7). */
   dashboard: Dashboard;
+  /** Where mail goes: SMTP_URL, or DATA_DIR/outbox/ (SPEC 13). */
+  mailer: Mailer;
+  /** One-time links sent by mail; `settled()` waits for mail still being sent. */
+  links: LinkMailer;
+  /** "Forgot password?" (SPEC 13). */
+  recovery: Recovery;
+  /** The owner's email address: confirmation and change (SPEC 13). */
+  emails: Emails;
   /** The password rule; its estimator runs in worker threads that `close` ends. */
   passwordRules: PasswordRules;
   /** Password hashes and key generation, with owners' logins never behind sign-ups. */
@@ -111,6 +123,9 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
   metrics.cacheSize('keys', () => keys.cached);
   metrics.cacheSize('tokens', () => auth.cached);
   const owners = new Owners(store, hats, hasher, throttle, activity, tokens, passwordRules);
+  const mailer = createMailer(config);
+  const links = new LinkMailer(config, store, mailer, log);
+  const emails = new Emails(store, hats, owners, links, activity);
   return {
     config,
     log,
@@ -122,7 +137,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     tokens,
     auth,
     owners,
-    signup: new Signup(config, store, hasher, vault, passwordRules, new SignupLimits(store, config.signupLimits), workQueue),
+    signup: new Signup(config, store, hasher, vault, passwordRules, new SignupLimits(store, config.signupLimits), workQueue, (hat) => emails.confirmNewHat(hat)),
     activity,
     locator: new HatLocator(config, hats),
     hatlogin: new HatLogin(registry, store.once, tokens, activity, approvals, applications),
@@ -131,6 +146,10 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     applications,
     data: new DataService(store, new Permissions(registry), (hat, id) => applications.noteUse(hat, id)),
     dashboard: new Dashboard(approvals, applications, activity, owners),
+    mailer,
+    links,
+    recovery: new Recovery(store, hats, owners, links, activity, passwordRules),
+    emails,
     passwordRules,
     workQueue,
     oauth: new OAuth(store, registry, activity, config.revisionCheckMs),

@@ -11,7 +11,7 @@ import type { IssuedToken, Tokens } from './tokens.js';
 /** Where a login attempt came from, for the throttle and the activity log. */
 export interface Attempt {
   clientIp: string;
-  via: 'api' | 'hatlogin' | 'dashboard' | 'oauth';
+  via: 'api' | 'hatlogin' | 'dashboard' | 'oauth' | 'recovery';
   service?: string;
   redirectHost?: string;
   /**
@@ -98,21 +98,29 @@ export class Owners {
     options: { keepServices?: boolean } = {},
   ): Promise<IssuedToken> {
     if (!oldPassword) throw new NotAllowed('Old password missing', { title: Titles.invalidPassword });
-    await this.throttle.begin(hat.name, attempt);
-    // Like login: an over-long password is wrong, never cut down to a prefix that might match.
-    const oldOk =
-      oldPassword.length <= MAX_PASSWORD_LENGTH
-        ? await this.hasher.verify(oldPassword, hat.passwordHash)
-        : await this.hasher.verifyNothing(oldPassword.slice(0, MAX_PASSWORD_LENGTH));
-    if (!oldOk) {
-      await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt), detail: 'password change' });
-      throw new NotAllowed('Old password invalid', { title: Titles.invalidPassword });
-    }
-    await this.throttle.succeeded(hat.name, attempt);
+    await this.checkPassword(hat, oldPassword, attempt, 'password change');
     const notBefore = await this.replacePassword(hat, newPassword, { attempt, keepServices: options.keepServices === true });
     const updated = await this.directory.find(hat.name);
     if (!updated) throw new NotAuthenticated('The HAT no longer exists');
     return this.tokens.owner(updated, notBefore);
+  }
+
+  /**
+   * Checks the owner's password before a change that needs it (`what`: the password, the email),
+   * throttled like a login; a wrong one is logged as a failed attempt and is NotAllowed.
+   */
+  async checkPassword(hat: HatRecord, password: string, attempt: Attempt, what: string): Promise<void> {
+    await this.throttle.begin(hat.name, attempt);
+    // Like login: an over-long password is wrong, never cut down to a prefix that might match.
+    const ok =
+      password.length <= MAX_PASSWORD_LENGTH
+        ? await this.hasher.verify(password, hat.passwordHash)
+        : await this.hasher.verifyNothing(password.slice(0, MAX_PASSWORD_LENGTH));
+    if (!ok) {
+      await this.activity.record({ hat: hat.name, type: 'login_failed', ...attemptFields(attempt), detail: what });
+      throw new NotAllowed('Old password invalid', { title: Titles.invalidPassword });
+    }
+    await this.throttle.succeeded(hat.name, attempt);
   }
 
   /**
@@ -128,7 +136,8 @@ export class Owners {
   async replacePassword(
     hat: HatRecord,
     newPassword: string,
-    options: { attempt: Attempt; keepServices?: boolean },
+    /** `type`: how the activity log names it (a reset link is `password_reset`). */
+    options: { attempt: Attempt; keepServices?: boolean; type?: 'password_changed' | 'password_reset' },
   ): Promise<number> {
     const problem = await this.rules.problem(newPassword, [hat.name, hat.email, hat.fullName]);
     if (problem) throw new InvalidInput(`newPassword ${problem}`, { field: 'newPassword', title: Titles.invalidPassword });
@@ -139,7 +148,7 @@ export class Owners {
     await this.store.sessions.destroyForHat(hat.name);
     await this.activity.record({
       hat: hat.name,
-      type: 'password_changed',
+      type: options.type ?? 'password_changed',
       ...attemptFields(options.attempt),
       detail: keepServices ? 'services kept signed in' : 'services signed out',
     });

@@ -4,6 +4,7 @@
  * whether a redirect is one an application registered, how its host is shown to a person, and
  * how the answer's parameters are put into it. Pure functions: no store, no HTTP.
  */
+import { parse as parseHost } from 'tldts';
 import { InvalidInput, Titles } from '../errors.js';
 
 export const MAX_REDIRECT_LENGTH = 2048;
@@ -86,30 +87,18 @@ export function parseRedirect(raw: unknown, field: 'redirect' | 'fallback' = 're
 }
 
 /**
- * Common public suffixes of two labels. Deliberately short: a full Public Suffix List is a
- * dependency to keep fresh, and "the last two labels, or three after one of these" shows the
- * part of the host that a person should check for every site they are likely to meet.
+ * Splits a URL's host into a prefix and its registrable domain, for display only, from the Public
+ * Suffix List through `tldts` (kept current with the library, not by hand; SPEC 6.9). Private
+ * suffixes count too: on `alice.github.io` the person should check `alice.github.io`.
  */
-const MULTI_PART_SUFFIXES = new Set([
-  'co.uk', 'org.uk', 'ac.uk', 'gov.uk', 'me.uk', 'ltd.uk', 'plc.uk', 'net.uk',
-  'com.au', 'net.au', 'org.au', 'edu.au', 'gov.au',
-  'co.nz', 'org.nz', 'co.jp', 'ne.jp', 'or.jp', 'co.kr', 'co.in', 'co.za', 'co.il',
-  'com.br', 'com.cn', 'com.mx', 'com.tr', 'com.sg', 'com.hk', 'com.tw', 'com.ar',
-  'github.io', 'gitlab.io', 'herokuapp.com', 'netlify.app', 'vercel.app', 'pages.dev', 'appspot.com',
-]);
-
-/** Splits a host name into a prefix and its registrable domain, for display only. */
 export function displayHost(url: URL): DisplayHost {
   const hostname = url.hostname;
   const port = url.port ? `:${url.port}` : '';
-  const isIp = hostname.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
-  if (isIp || isLoopbackHost(hostname)) return { prefix: '', domain: hostname, port };
-  const labels = hostname.split('.');
-  const lastTwo = labels.slice(-2).join('.');
-  const keep = labels.length >= 3 && MULTI_PART_SUFFIXES.has(lastTwo) ? 3 : 2;
-  const domain = labels.slice(-keep).join('.');
-  const prefix = labels.length > keep ? labels.slice(0, -keep).join('.') + '.' : '';
-  return { prefix, domain, port };
+  const parsed = parseHost(hostname, { allowPrivateDomains: true });
+  if (parsed.isIp || hostname.startsWith('[') || isLoopbackHost(hostname) || !parsed.domain) {
+    return { prefix: '', domain: hostname, port };
+  }
+  return { prefix: hostname.slice(0, hostname.length - parsed.domain.length), domain: parsed.domain, port };
 }
 
 /** The query's `name=value` pieces without the ones named `names`, as they were written. */

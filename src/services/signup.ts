@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { baseUrl, hatAddress, type Config } from '../config.js';
 import { Conflict, InvalidInput, UniqueViolation, invalidFieldTitle, Titles } from '../errors.js';
-import type { Store } from '../store/ports.js';
+import type { HatRecord, Store } from '../store/ports.js';
 import { hatNameProblem } from './hats.js';
 import { newKeyRecord, type KeyVault } from './keys.js';
 import type { PasswordHasher } from './passwords.js';
@@ -32,7 +32,7 @@ export interface NewHat {
 }
 
 // A pragmatic address check (the WHATWG form's rule): something@domain.tld, no spaces.
-const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
+export const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
 
 /** Creates HATs: checks the request field by field, then writes the HAT and its key pair at once. */
 export class Signup {
@@ -47,6 +47,8 @@ export class Signup {
     private readonly rules: PasswordRules,
     private readonly limits: SignupLimits,
     private readonly queue: WorkQueue,
+    /** Told of each new HAT once it exists (the confirmation mail, SPEC 13); must not throw. */
+    private readonly created: (hat: HatRecord) => void = () => {},
   ) {}
 
   /**
@@ -126,20 +128,19 @@ export class Signup {
       const ownerId = randomUUID();
       // One atomic write: a crash leaves either the whole HAT or a free name. The unique indexes
       // of the store, not a look-up, decide who gets a name or an email.
-      await this.store.hats.create(
-        {
-          name,
-          ownerId,
-          email: input.email.trim().toLowerCase(),
-          fullName: input.fullName.trim(),
-          passwordHash,
-          disabled: false,
-          tokensNotBefore: 0,
-          revision: 1,
-          createdAt: now,
-        },
-        key,
-      );
+      const hat: HatRecord = {
+        name,
+        ownerId,
+        email: input.email.trim().toLowerCase(),
+        fullName: input.fullName.trim(),
+        passwordHash,
+        disabled: false,
+        tokensNotBefore: 0,
+        revision: 1,
+        createdAt: now,
+      };
+      await this.store.hats.create(hat, key);
+      this.created(hat);
       const address = hatAddress(this.config, name);
       return { hat: address, url: baseUrl(this.config, address), userId: ownerId };
     } catch (err) {

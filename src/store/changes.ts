@@ -42,6 +42,8 @@ export const HAT_EFFECTS: HatEffects = {
   approvals: { find: null, get: null, list: null, put: (approval) => approval.hat, remove: (hat) => hat, touch: null },
   records: { insert: null, read: null, clear: null, get: null, remove: null, update: null, sources: null },
   once: { claim: null },
+  // Confirming an email changes the HAT's address (and revision).
+  resets: { issue: null, find: null, claim: null, revoke: null, verifiedEmail: null, confirmEmail: (hat) => hat },
   oidc: {
     upsert: null,
     find: null,
@@ -114,6 +116,7 @@ export function announcingHatChanges(store: Store): { store: Store; changes: Hat
       approvals: announcing('approvals'),
       records: announcing('records'),
       once: announcing('once'),
+      resets: announcing('resets'),
       oidc: announcing('oidc'),
       keyRotation: announcing('keyRotation'),
       hatAdmin: announcing('hatAdmin'),

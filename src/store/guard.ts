@@ -34,6 +34,7 @@ export function answeringOrUnavailable(store: Store, isUnavailable: (err: unknow
     grants: guard(store.grants),
     approvals: guard(store.approvals),
     records: guard(store.records),
+    resets: guard(store.resets),
     once: guard(store.once),
     oidc: guard(store.oidc),
     keyRotation: guard(store.keyRotation),

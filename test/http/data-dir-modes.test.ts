@@ -27,7 +27,14 @@ describe('DATA_DIR permissions', () => {
         assert.equal(mode(dataDir), 0o700);
         const files = readdirSync(dataDir);
         for (const f of ['hat.sqlite', 'hat.sqlite-wal', 'secrets.json']) assert.ok(files.includes(f), `${f} in ${files.join(', ')}`);
-        for (const f of files) assert.equal(mode(path.join(dataDir, f)), 0o600, `${f} is ${mode(path.join(dataDir, f)).toString(8)}`);
+        // The sign-up's confirmation mail went to the outbox (no SMTP_URL): a 0700 folder of 0600 files.
+        await running.services.links.settled();
+        const outbox = readdirSync(path.join(dataDir, 'outbox')).map((f) => path.join('outbox', f));
+        assert.equal(outbox.length, 1);
+        for (const f of [...files.filter((f) => f !== 'outbox'), ...outbox]) {
+          assert.equal(mode(path.join(dataDir, f)), 0o600, `${f} is ${mode(path.join(dataDir, f)).toString(8)}`);
+        }
+        assert.equal(mode(path.join(dataDir, 'outbox')), 0o700);
       } finally {
         await running.close();
       }

@@ -14,6 +14,7 @@ import { openMongoOidc } from './oidc.js';
 import { mongoOnce } from './once.js';
 import { mongoOperatorStores } from './operator.js';
 import { mongoRecords } from './records.js';
+import { mongoResets } from './resets.js';
 import { sequenceInTransaction, sequenceReserver } from './sequences.js';
 import { mongoSessions } from './sessions.js';
 
@@ -43,6 +44,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const reserve = sequenceReserver(mongo);
   const once = await preparing(conn, () => mongoOnce(conn, (err) => uniqueViolationOf(err, 'id') !== null));
   const oidc = await preparing(conn, () => openMongoOidc(conn));
+  const resets = await preparing(conn, () => mongoResets(conn));
   const operator = await preparing(conn, () =>
     mongoOperatorStores({
       conn,
@@ -62,6 +64,7 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
     approvals: mongoApprovals(mongo, bump),
     records: mongoRecords(mongo, sequenceInTransaction(mongo)),
     once,
+    resets,
     ...operator,
     attempts: mongoAttempts(conn),
     async ping() {

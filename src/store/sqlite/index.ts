@@ -14,6 +14,7 @@ import { KEYS_SCHEMA, sqliteKeys } from './keys.js';
 import { sqliteOidc } from './oidc.js';
 import { sqliteOnce } from './once.js';
 import { RECORDS_SCHEMA, sqliteRecords } from './records.js';
+import { sqliteResets } from './resets.js';
 import { SESSIONS_SCHEMA, sqliteSessions } from './sessions.js';
 
 /**
@@ -46,6 +47,7 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
     approvals: sqliteApprovals(sql, bump),
     records: sqliteRecords(sql),
     once: sqliteOnce(sql.db),
+    resets: sqliteResets(sql.db),
     keyRotation: sqliteKeyRotation(sql.db),
     hatAdmin: sqliteHatAdmin(sql.db),
     attempts: sqliteAttempts(sql),

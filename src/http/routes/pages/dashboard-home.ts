@@ -26,15 +26,23 @@ export function dashboardHomeRoutes(router: AppRouter, services: Services): void
   const { dashboard } = services;
   const loggedOut = loginPage(services, { kind: 'ok', text: 'You have logged out.' });
   const login = loginPage(services);
+  const afterReset = loginPage(services, {
+    kind: 'ok',
+    text: 'Your new password is set, and every session and token has ended. Log in with the new password.',
+  });
 
   router.get('/', async (ctx) => {
     const page = pageParam(ctx);
-    if (!isLoggedIn(ctx)) return ctx.query['logged-out'] !== undefined ? loggedOut(ctx) : login(ctx);
+    if (!isLoggedIn(ctx)) {
+      if (ctx.query['logged-out'] !== undefined) return loggedOut(ctx);
+      return ctx.query['password-reset'] !== undefined ? afterReset(ctx) : login(ctx);
+    }
     const hat = hatOf(ctx);
-    const [overview, activity, oauthGrants] = await Promise.all([
+    const [overview, activity, oauthGrants, verified] = await Promise.all([
       dashboard.overview(hat),
       dashboard.activityPage(hat, page),
       services.oauth.grants(hat.name),
+      services.emails.isVerified(hat),
     ]);
     const view = overviewView(overview);
     // Every application on the page, with exactly what it lists: the Enable and Allow buttons consent to that.
@@ -46,6 +54,7 @@ export function dashboardHomeRoutes(router: AppRouter, services: Services): void
       currentPage: 'dashboard',
       overview: view,
       activity: activityView(activity, view.names),
+      email: { address: hat.email, verified },
       oauthGrants: oauthGrants.map((g) => ({ ...g, grantedAt: when(g.grantedAt), lastUsedAt: when(g.lastUsedAt) })),
     });
   });
