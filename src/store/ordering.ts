@@ -14,7 +14,7 @@
  * - ties, in the same direction as the ordering, by insertion order (`seq`).
  *
  * Two differences remain, both only for text that is not in JSON.stringify's canonical form
- * (test/store-ordering.test.ts checks everything else against SQLite itself): SQLite renders an
+ * (test/unit/store/ordering.test.ts checks everything else against SQLite itself): SQLite renders an
  * object or array value keeping the original spelling of its escapes and numbers (`"\u0041"`,
  * `1.0`) where this re-renders it (`"A"`, `1`); and with a key repeated in one object SQLite
  * takes the first, JSON.parse the last.

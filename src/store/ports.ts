@@ -1,7 +1,7 @@
 /**
  * The store's ports: the only way services reach persistent state.
  * Two adapters implement them (`sqlite.ts`, the embedded default, and `mongo.ts`), and one
- * contract suite (`test/store-contract.ts`) holds both to the same behaviour.
+ * contract suite (`test/http/store-contract.ts`) holds both to the same behaviour.
  *
  * Rules every adapter keeps:
  * - uniqueness (HAT names, owner emails, application ids) is enforced by the database's own

@@ -9,7 +9,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { Store } from '../../src/store/ports.js';
-import { storeContract } from '../store-contract.js';
+import { storeContract } from './store-contract.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from '../support/server.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -24,7 +24,7 @@ export { uniqueViolationOf } from './errors.js';
 /**
  * The MongoDB adapter, for several server processes sharing one database: one module per
  * aggregate, each defining its documents' schema. It behaves exactly as the SQLite adapter does;
- * `test/store-contract.ts` holds both to that.
+ * `test/http/store-contract.ts` holds both to that.
  *
  * Needs a replica set (a single-node one will do) or a sharded cluster: every write that touches
  * two collections (a HAT and its first key; a grant, approval or key and the HAT's `revision`;
