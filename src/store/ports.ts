@@ -281,145 +281,15 @@ export interface RecordStore {
   sources(hat: string): Promise<Record<string, string[]>>;
 }
 
-/** What a one-time link sent by mail is for (SPEC 13). */
-export type ResetPurpose = 'password' | 'email';
+import type { OidcStore } from './ports/oidc.js';
+import type { OnceStore } from './ports/once.js';
+import type { HatAdminStore, KeyRotationStore } from './ports/operator.js';
+import type { ResetStore } from './ports/resets.js';
 
-/** A one-time link sent by mail: a password reset, or the confirmation of an email address. */
-export interface ResetRecord {
-  /** SHA-256 (hex) of the link's secret: the secret itself is never stored. */
-  hash: string;
-  hat: string;
-  purpose: ResetPurpose;
-  /** The address being confirmed ('email'); '' for a password reset. */
-  email: string;
-  /** For a password reset: a digest of the password hash it was sent under; a changed password voids it. */
-  fingerprint: string;
-  createdAt: Date;
-  expiresAt: Date;
-}
-
-export interface ResetStore {
-  /** Keeps the link and voids every earlier link of the same HAT and purpose, in one write. */
-  issue(link: ResetRecord): Promise<void>;
-  /** The link with this hash if it is still usable at `now`, without using it. */
-  find(hash: string, now: Date): Promise<ResetRecord | null>;
-  /** Uses the link: of concurrent callers at most one gets it, and it is gone afterwards. */
-  claim(hash: string, now: Date): Promise<ResetRecord | null>;
-  /** Voids the HAT's links of this purpose. */
-  revoke(hat: string, purpose: ResetPurpose): Promise<void>;
-  /** The address last confirmed for the HAT, '' when none was. */
-  verifiedEmail(hat: string): Promise<string>;
-  /**
-   * Makes `email` the HAT's address and records it as confirmed, bumping the HAT's revision;
-   * UniqueViolation('email') when another HAT has that address.
-   */
-  confirmEmail(hat: string, email: string): Promise<void>;
-}
-
-/**
- * One-time claims: the first `claim` of a key wins, across every process on the store. An
- * approval page's answer is claimed this way, so eight concurrent posts of it issue one token.
- */
-export interface OnceStore {
-  /** True for the first claim of `key`; false for every later one (until `expiresAt` has passed). */
-  claim(key: string, expiresAt: Date): Promise<boolean>;
-}
-
-/**
- * What oidc-provider keeps (SPEC 12): its models (Session, Interaction, AuthorizationCode,
- * AccessToken, RefreshToken, Grant, PushedAuthorizationRequest, ReplayDetection, …), each an
- * opaque JSON payload, kept per HAT. `hat` is '' for cluster-wide records (client secrets).
- * An expired record is never returned; `consume` marks a code or refresh token as used, and
- * `find` then returns it with `consumed` set, which is how the library detects a replay.
- */
-export interface OidcRecord {
-  payload: Record<string, unknown>;
-  /** The grant a token belongs to, for revokeByGrantId. */
-  grantId?: string;
-  /** Session uid, for findByUid. */
-  uid?: string;
-  userCode?: string;
-  /** For Grants: which client and which account, for the dashboard and for "already approved". */
-  clientId?: string;
-  accountId?: string;
-  /** Null: never expires. */
-  expiresAt: Date | null;
-}
-
-export interface OidcGrantRow {
-  id: string;
-  payload: Record<string, unknown>;
-  lastUsedAt: Date | null;
-}
-
-export interface OidcStore {
-  upsert(hat: string, model: string, id: string, record: OidcRecord): Promise<void>;
-  find(hat: string, model: string, id: string): Promise<Record<string, unknown> | null>;
-  findByUid(hat: string, model: string, uid: string): Promise<Record<string, unknown> | null>;
-  findByUserCode(hat: string, model: string, userCode: string): Promise<Record<string, unknown> | null>;
-  /** Marks the record consumed at `at` (epoch seconds). */
-  consume(hat: string, model: string, id: string, at: number): Promise<void>;
-  destroy(hat: string, model: string, id: string): Promise<void>;
-  /** Removes every token and code of the grant, of any model (the Grant record itself stays). */
-  revokeByGrantId(hat: string, grantId: string): Promise<void>;
-  /** The HAT's unexpired Grant records, newest first. */
-  grants(hat: string): Promise<OidcGrantRow[]>;
-  /** The newest unexpired Grant of (client, account) on the HAT, if any. */
-  grantFor(hat: string, clientId: string, accountId: string): Promise<string | null>;
-  /** Notes that a grant's token was used. */
-  touchGrant(hat: string, grantId: string, at: Date): Promise<void>;
-}
-
-/** What a rotation did to one of a HAT's earlier keys (SPEC 4). */
-export interface KeyRetirement {
-  kid: string;
-  hat: string;
-  /** Until then the key still verifies what it signed and stays in the JWKS; it never signs again. */
-  retireAt: Date;
-  /** Retired by a `revoke` rotation (a compromised key): it stopped at once. */
-  revoked: boolean;
-}
-
-/** Key rotation with overlap (SPEC 4, 9): the retirement of a HAT's earlier keys. */
-export interface KeyRotationStore {
-  /**
-   * Makes `key` the HAT's newest key and retires every earlier one at `retireAt`, keeping a sooner
-   * retirement already set (with `revoke`: at once, all of them), and bumps the HAT's revision,
-   * in one atomic write. Answers false, and changes nothing, when the HAT does not exist.
-   */
-  rotate(key: KeyRecord, retirement: { retireAt: Date; revoke: boolean }): Promise<boolean>;
-  /** The HAT's retired keys. A key with no retirement is current if newest, else retired long ago. */
-  retirements(hat: string): Promise<KeyRetirement[]>;
-}
-
-/** What one HAT holds, as the operator's listing shows it (SPEC 9). */
-export interface HatCounts {
-  records: number;
-  grants: number;
-  approvals: number;
-  sessions: number;
-  activity: number;
-}
-
-/** The operator's view of the HATs: listing, counting, deleting (SPEC 9). */
-export interface HatAdminStore {
-  /** HAT names in order, `take` of them after `skip`. */
-  names(options: { skip: number; take: number }): Promise<string[]>;
-  counts(hat: string): Promise<HatCounts>;
-  /**
-   * Deletes the HAT with everything it holds (keys, sessions, activity, grants, approvals,
-   * records) and reserves its name until `reservedUntil`, in one atomic write. False when there
-   * was no such HAT.
-   */
-  remove(hat: string, reservedUntil: Date): Promise<boolean>;
-  /**
-   * Removes what requests still running during a deletion wrote for `hat` after it, when no HAT
-   * of that name exists (sign-up calls it before it creates one). Does nothing to an existing HAT.
-   */
-  clearLeftovers(hat: string): Promise<void>;
-  /** Until when a deleted HAT's name stays reserved, or null when it is not. */
-  reservedUntil(name: string): Promise<Date | null>;
-}
+export type * from './ports/oidc.js';
+export type * from './ports/once.js';
+export type * from './ports/operator.js';
+export type * from './ports/resets.js';
 
 export interface Store {
   readonly kind: 'sqlite' | 'mongodb';
