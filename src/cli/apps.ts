@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig } from '../config.js';
-import { HatError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { registryView } from '../services/application-model.js';
 import { createServices } from '../services/index.js';
 import type { ApplicationRegistry } from '../services/registry.js';
-import { openStore } from '../store/index.js';
+import { CliFailure, runCli, UsageError } from './run.js';
 import type { ApplicationRecord } from '../store/ports.js';
 
 /*
@@ -31,8 +29,6 @@ const USAGE = `usage: npm run apps -- <command>
   show <id>            print one registration as JSON, with its HAT manifest
   remove <id>          remove an application and every HAT's grant of it`;
 
-class UsageError extends Error {}
-class CliFailure extends Error {}
 
 function readRegistration(file: string | undefined): unknown {
   if (!file) throw new UsageError('a JSON file is required');
@@ -97,39 +93,10 @@ async function run(args: string[], registry: ApplicationRegistry): Promise<strin
   }
 }
 
-async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  if (args.length === 0 || ['help', '--help', '-h'].includes(args[0]!)) {
-    console.log(USAGE);
-    return args.length === 0 ? 2 : 0;
-  }
-  let store;
-  let config;
-  try {
-    config = loadConfig();
-    store = await openStore(config);
-  } catch (err) {
-    console.error(`apps: ${err instanceof ConfigError ? err.message : `cannot open the store: ${(err as Error).message}`}`);
-    return 1;
-  }
-  try {
-    // The same wiring as the server: removing an application also removes its grants through
-    // the service that owns them.
-    const { registry } = createServices({ ...config, revisionCheckMs: 0 }, store, createLogger('silent'));
-    console.log(await run(args, registry));
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`apps: ${err.message}\n${USAGE}`);
-      return 2;
-    }
-    if (err instanceof HatError) console.error(`apps: ${err.message}: ${err.detail}`);
-    else if (err instanceof CliFailure) console.error(`apps: ${err.message}`);
-    else console.error(`apps: failed: ${(err as Error).message}`);
-    return 1;
-  } finally {
-    await store.close();
-  }
-}
-
-process.exitCode = await main();
+process.exitCode = await runCli({
+  name: 'apps',
+  usage: USAGE,
+  // The same wiring as the server: removing an application also removes its grants through the
+  // service that owns them.
+  run: (args, config, store) => run(args, createServices({ ...config, revisionCheckMs: 0 }, store, createLogger('silent')).registry),
+});

@@ -1,10 +1,8 @@
 import pino from 'pino';
-import { ConfigError, loadConfig } from '../config.js';
-import { HatError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createServices } from '../services/index.js';
 import type { HatSummary } from '../services/hat-admin.js';
-import { openStore } from '../store/index.js';
+import { runCli, UsageError } from './run.js';
 
 /*
  * The operators' tool for HATs (SPEC 9), on the same store and through the same service
@@ -30,7 +28,6 @@ const USAGE = `usage: npm run hats -- <command>
   rotate-key <name> [--revoke]  give the HAT a new signing key (--revoke: tokens of the old key stop at once)
   delete <name>               delete the HAT with all its data; the name stays reserved for 30 days`;
 
-class UsageError extends Error {}
 
 type Admin = ReturnType<typeof createServices>['hatAdmin'];
 
@@ -93,38 +90,15 @@ async function run(args: string[], admin: Admin): Promise<string> {
   }
 }
 
-async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  if (args.length === 0 || ['help', '--help', '-h'].includes(args[0]!)) {
-    console.log(USAGE);
-    return args.length === 0 ? 2 : 0;
-  }
-  let config;
-  let store;
-  try {
-    config = loadConfig();
-    store = await openStore(config);
-  } catch (err) {
-    console.error(`hats: ${err instanceof ConfigError ? err.message : `cannot open the store: ${(err as Error).message}`}`);
-    return 1;
-  }
-  // The operator's actions go to the log like the server's, on stderr: stdout is the answer.
-  const log = createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }));
-  try {
-    console.log(await run(args, createServices({ ...config, revisionCheckMs: 0 }, store, log).hatAdmin));
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`hats: ${err.message}\n${USAGE}`);
-      return 2;
-    }
-    if (err instanceof HatError) console.error(`hats: ${err.message}: ${err.detail}`);
-    else console.error(`hats: failed: ${(err as Error).message}`);
-    return 1;
-  } finally {
-    log.flush();
-    await store.close();
-  }
-}
+let log: ReturnType<typeof createLogger> | undefined;
 
-process.exitCode = await main();
+process.exitCode = await runCli({
+  name: 'hats',
+  usage: USAGE,
+  run: (args, config, store) => {
+    // The operator's actions go to the log like the server's, on stderr: stdout is the answer.
+    log = createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }));
+    return run(args, createServices({ ...config, revisionCheckMs: 0 }, store, log).hatAdmin);
+  },
+  finish: () => log?.flush(),
+});
