@@ -7,15 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { lookup as dnsLookup } from 'node:dns';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import Koa from 'koa';
 import nunjucks from 'nunjucks';
 import * as oc from 'openid-client';
-import { parseHatAddress, type DemoOptions, type RunningDemo } from './server.js';
+import { listenDemo, parseHatAddress, type DemoOptions, type RunningDemo } from './server.js';
 import { schemeFor } from './verify.js';
 
 export const OIDC_DEMO_CLIENT = 'hat-login-demo';
@@ -146,21 +144,9 @@ export async function startOidcDemo(options: OidcDemoOptions): Promise<RunningDe
   app.use(router.routes());
   app.use(router.allowedMethods());
 
-  const server = http.createServer(app.callback());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  url = `http://localhost:${port}`;
-  return {
-    url,
-    port,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const running = await listenDemo(app, options);
+  url = running.url;
+  return running;
 }
 
 /**

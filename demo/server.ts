@@ -125,16 +125,21 @@ function createDemoApp(options: DemoOptions, publicUrl: () => string): Koa {
 
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   let url = '';
-  const app = createDemoApp(options, () => url);
+  const running = await listenDemo(createDemoApp(options, () => url), options);
+  url = running.url;
+  return running;
+}
+
+/** Serves a demo website (either mode) on `options.port` of loopback; its url is http://localhost:<port>. */
+export async function listenDemo(app: Koa, options: DemoOptions): Promise<RunningDemo> {
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  url = `http://localhost:${port}`;
   return {
-    url,
+    url: `http://localhost:${port}`,
     port,
     async close() {
       server.closeAllConnections();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import mongoose from 'mongoose';
 import { UniqueViolation } from '../../src/errors.js';
+import { dropMongoDatabase } from '../support/mongo.js';
 import { openMongoStore, uniqueViolationOf } from '../../src/store/mongo/index.js';
 import { storeContract } from './store-contract.js';
 
@@ -94,12 +95,7 @@ storeContract(
       store,
       cleanup: async () => {
         await store.close();
-        const conn = await mongoose.createConnection(mongoUri, { dbName }).asPromise();
-        try {
-          await conn.dropDatabase();
-        } finally {
-          await conn.close();
-        }
+        await dropMongoDatabase(mongoUri, dbName);
       },
     };
   },

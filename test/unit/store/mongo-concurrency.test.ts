@@ -1,4 +1,4 @@
-import mongoose from 'mongoose';
+import { dropMongoDatabase } from '../../support/mongo.js';
 import { openMongoStore } from '../../../src/store/mongo/index.js';
 import { concurrencyContract } from './concurrency-contract.js';
 
@@ -22,12 +22,7 @@ concurrencyContract(
       async cleanup() {
         await a.close();
         await b.close();
-        const conn = await mongoose.createConnection(mongoUri, { dbName }).asPromise();
-        try {
-          await conn.dropDatabase();
-        } finally {
-          await conn.close();
-        }
+        await dropMongoDatabase(mongoUri, dbName);
       },
     };
   },
