@@ -266,7 +266,9 @@ describe('Applications on the dashboard', () => {
     assert.equal(reply.status, 303);
     const after = await browser.get('/');
     assert.match(after.text, /Notes is enabled/);
-    assert.match(after.text, /<h3 id="app-notes-name"><span class="service-name">Notes<\/span> <span class="badge">Registered application<\/span><\/h3>/);
+    assert.match(after.text, /<h3 id="app-notes-name"><span class="service-name">Notes<\/span> <span class="tag" title="[^"]*">Registered on this server<\/span><\/h3>/);
+    // A neutral tag (SPEC 6.9), not the green badge that read as "vetted".
+    assert.doesNotMatch(after.text, /Registered application|class="badge"/);
     assert.doesNotMatch(after.text, /id="avail-notes-name"/);
     const entries = await activityJson(browser);
     assert.equal(entries[0]!.type, 'application_enabled');
