@@ -3,9 +3,10 @@ import { InvalidInput, NotAuthenticated, Titles } from '../errors.js';
 import type { Services } from '../services/index.js';
 import { displayHost } from '../services/redirects.js';
 import { isLoggedIn } from './browser-login.js';
-import { hatOf, seeOther, type AppContext } from './context.js';
+import { hatOf, type AppContext } from './context.js';
 import type { ProviderCache } from './oidc/providers.js';
 import { offerConsent } from './pages/consent.js';
+import { sendBack } from './pages/hop.js';
 import { renderPage } from './pages/render.js';
 import type { FormProblem, Page } from './pages/rerender.js';
 import { allowFormTarget } from './security.js';
@@ -79,10 +80,14 @@ export async function loadInteraction(
   return { provider, details, client: view };
 }
 
-/** Hands the owner's answer to the provider and follows it. */
-export async function finishInteraction(ctx: AppContext, provider: Provider, result: Record<string, unknown>, merge = false) {
+/**
+ * Hands the owner's answer to the provider and follows it. The provider's resume endpoint then
+ * redirects to the website, still within the form's redirects: for a website CSP cannot name,
+ * the resume goes by the hop page (pages/hop.ts).
+ */
+export async function finishInteraction(ctx: AppContext, provider: Provider, client: ClientView, result: Record<string, unknown>, merge = false) {
   const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
-  seeOther(ctx, to);
+  sendBack(ctx, to, client.redirect);
 }
 
 /** The scopes asked for, as the consent page lists and offers them. */

@@ -10,6 +10,7 @@ import { CsrfRejected } from './errors.js';
 import { isApiPath } from './paths.js';
 import type { Notice } from './pages/flash.js';
 import type { ConsentOffer } from './pages/consent.js';
+import type { Hop } from './pages/hop.js';
 import type { NewHat } from '../services/signup.js';
 
 export const SESSION_COOKIE = 'hat_session';
@@ -31,6 +32,8 @@ export interface BrowserSession {
   consents?: Record<string, ConsentOffer>;
   /** The HAT just created with the sign-up form, for /signup/ready. */
   newHat?: NewHat;
+  /** Destinations waiting for their /continue page, by hop id (pages/hop.ts). */
+  hops?: Record<string, Hop>;
 }
 
 /** The session as koa-session gives it: the data above, and its own methods. */
