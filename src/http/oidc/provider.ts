@@ -142,7 +142,8 @@ export function buildProvider(hat: HatRecord, keys: JWK[], dataScopes: readonly 
       clientIdMetadataDocument: {
         enabled: true,
         ack: 'draft-02',
-        cacheDuration: { min: 30, max: 86_400 },
+        // Within the document's Cache-Control (cimd-fetch.ts puts no-store in the library's words), at most the configured cap.
+        cacheDuration: { min: 0, max: config.cimdCacheMaxSeconds },
       },
     },
     fetch: cimdFetch(config.production),
