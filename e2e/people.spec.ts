@@ -1,18 +1,17 @@
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
+import { test as base, expect, type Page } from '@playwright/test';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from '../test/support/server.js';
 import { linkIn, SmtpPeer } from '../test/support/smtp.js';
-import { registration, saveScreenshot } from './fixtures.js';
+import { registration } from './fixtures.js';
+import { record } from './page-check.js';
 
 /**
  * Issue 12's pages as a person meets them, in Chromium: the way back from the login page (Cancel,
  * Not your HAT?), a generic and a registered service's approval page, and recovery from the mail
  * (received by a real SMTP peer) to a new password, with an expired and a reused link. Every page
- * state is checked by axe-core and photographed at 1280 and 390 px.
+ * state is checked by axe-core and photographed at 1280 and 390 px (record, e2e/page-check.ts).
  */
-const AXE_SOURCE = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 const NEW_PASSWORD = 'violet kettle orbit pancake';
 const SERVICE = 'http://service.localhost:9';
 
@@ -36,28 +35,6 @@ const test = base.extend<{}, { world: World }>({
     { scope: 'worker' },
   ],
 });
-
-/** axe-core in the page (evaluate is not subject to the page's CSP); no violations allowed. */
-async function expectAccessible(page: Page, state: string): Promise<void> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; help: string; nodes: unknown[] }> }> } }).axe;
-    const result = await axe.run();
-    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
-  });
-  expect(violations, `axe-core on ${state}`).toEqual([]);
-}
-
-/** Checks the page with axe and saves it at desktop and phone widths. */
-async function record(page: Page, testInfo: TestInfo, state: string): Promise<void> {
-  await expectAccessible(page, state);
-  const size = page.viewportSize() ?? { width: 1280, height: 800 };
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 800 });
-    await saveScreenshot(page, testInfo, `${state}-${width}`);
-  }
-  await page.setViewportSize(size);
-}
 
 async function fakeService(page: Page): Promise<void> {
   await page.route(`${SERVICE}/**`, (route) =>

@@ -1,0 +1,39 @@
+import { createRequire } from 'node:module';
+import { expect, type Page, type TestInfo } from '@playwright/test';
+import { saveScreenshot } from './fixtures.js';
+
+/**
+ * Issue 12: every page state the e2e suite reaches is checked by axe-core and photographed at
+ * desktop and phone widths. axe-core's own source is injected with page.evaluate, because
+ * @axe-core/playwright needs Node 22 and this project runs on Node 20.
+ */
+const AXE_SOURCE = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+
+/** The widths every page state is saved at: a laptop and a phone. */
+export const SCREENSHOT_WIDTHS = [1280, 390] as const;
+
+/** axe-core in the page (evaluate is not subject to the page's CSP); no violations allowed. */
+export async function expectAccessible(page: Page, state: string): Promise<void> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const result = await axe.run();
+    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  });
+  expect(violations, `axe-core on ${state}`).toEqual([]);
+}
+
+/**
+ * Checks the page with axe and saves it at 1280 and 390 px as
+ * test-results/screenshots/<state>-<width>.png (also attached to the HTML report).
+ * `state` names the page state and must be unique across the suite, e.g. `dashboard-home`.
+ */
+export async function record(page: Page, testInfo: TestInfo, state: string): Promise<void> {
+  await expectAccessible(page, state);
+  const size = page.viewportSize() ?? { width: 1280, height: 800 };
+  for (const width of SCREENSHOT_WIDTHS) {
+    await page.setViewportSize({ width, height: 800 });
+    await saveScreenshot(page, testInfo, `${state}-${width}`);
+  }
+  await page.setViewportSize(size);
+}
