@@ -20,7 +20,7 @@ const PERMISSIONS_CHANGED = 'The application changed what it asks for. Please re
 export async function renderApproval(ctx: AppContext, hatlogin: HatLogin, request: ServiceRequest): Promise<void> {
   const shown = { [request.name]: hatlogin.shownPermissions(request) };
   const pendingId = offerConsent(ctx, shown, { request: { name: request.name, redirect: request.redirect, ...(request.fallback ? { fallback: request.fallback } : {}) } });
-  await renderFlowPage(ctx, 'hatlogin-approve', request, { pendingId });
+  await renderFlowPage(ctx, 'hatlogin-approve', request, { pendingId }, await hatlogin.alreadyAllowed(hatOf(ctx), request));
 }
 
 /** The approval page's answers on a HAT host (SPEC 6.5): approve, deny, or log out. */
