@@ -29,6 +29,7 @@ import { dashboardRevokeRoutes } from './routes/pages/dashboard-revoke.js';
 import { dashboardSessionsRoutes } from './routes/pages/dashboard-sessions.js';
 import { hatloginApproveRoutes } from './routes/pages/hatlogin-approve.js';
 import { hatloginLoginRoutes } from './routes/pages/hatlogin-login.js';
+import { continueRoutes } from './routes/pages/continue.js';
 import { landingRoutes } from './routes/pages/landing.js';
 import { signupRoutes } from './routes/signup/api.js';
 import { signupFormRoutes } from './routes/signup/form.js';
@@ -70,6 +71,7 @@ function hatRouter(services: Services, oauth: ProviderCache): AppRouter {
   tokenRoutes(router, services);
   hatloginLoginRoutes(router, services);
   hatloginApproveRoutes(router, services);
+  continueRoutes(router);
   applicationRoutes(router, services);
   dataRoutes(router, services);
   dashboardHomeRoutes(router, services);

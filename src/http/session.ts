@@ -10,6 +10,7 @@ import { CsrfRejected } from './errors.js';
 import { isApiPath } from './paths.js';
 import type { Notice } from './pages/flash.js';
 import type { ConsentOffer } from './pages/consent.js';
+import type { Hop } from './pages/hop.js';
 import type { NewHat } from '../services/signup.js';
 
 export const SESSION_COOKIE = 'hat_session';
@@ -36,6 +37,8 @@ export interface BrowserSession {
    * `SEEN_EVERY_MS`): the change makes it saved, and the save is its "last active" time.
    */
   seenAt?: number;
+  /** Destinations waiting for their /continue page, by hop id (pages/hop.ts). */
+  hops?: Record<string, Hop>;
 }
 
 /** How often a logged-in session in use is saved again, so that the owner's list knows it is active. */

@@ -2,7 +2,7 @@ import { InvalidInput } from '../../../errors.js';
 import type { Services } from '../../../services/index.js';
 import { isLoggedIn } from '../../browser-login.js';
 import { hatOf, type AppContext, type AppRouter } from '../../context.js';
-import { activityView, overviewView, when } from '../../dashboard-view.js';
+import { activityView, oauthGrantsView, overviewView, when } from '../../dashboard-view.js';
 import { offerConsent } from '../../pages/consent.js';
 import { renderPage } from '../../pages/render.js';
 import { currentSessionId } from '../../session.js';
@@ -62,7 +62,7 @@ export function dashboardHomeRoutes(router: AppRouter, services: Services): void
       overview: view,
       activity: activityView(activity, view.names),
       email: { address: hat.email, verified },
-      oauthGrants: oauthGrants.map((g) => ({ ...g, grantedAt: when(g.grantedAt), lastUsedAt: when(g.lastUsedAt) })),
+      oauthGrants: oauthGrantsView(oauthGrants, ctx.state.tenant.kind === 'hat' ? ctx.state.tenant.address : hat.name),
       sessions: sessions.map((s) => ({ ...s, loggedInAt: when(s.loggedInAt), lastSeenAt: when(s.lastSeenAt) })),
     });
   });
