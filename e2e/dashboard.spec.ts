@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, registration, saveScreenshot, test } from './fixtures.js';
+import { record } from './page-check.js';
 
 const PASSWORD = 'copper meadow lantern okapi';
 const NEW_PASSWORD = 'saffron glacier tandem wharf';
@@ -102,7 +103,7 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await website.getByRole('link', { name: /^Revoke/ }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Revoke localhost:${demo.port}?`);
     await expect(page.locator('.consequences')).toContainText('It will no longer learn that you own this HAT');
-    await saveScreenshot(page, testInfo, 'dashboard-revoke-confirm');
+    await record(page, testInfo, 'revoke-confirm-website');
     await page.getByRole('link', { name: /^Keep/ }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(address);
     await expect(website).toBeVisible();
