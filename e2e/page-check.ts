@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { expect, type Page, type TestInfo } from '@playwright/test';
-import { saveScreenshot } from './fixtures.js';
+import { SCREENSHOT_DIR, saveScreenshot } from './fixtures.js';
 
 /**
  * Issue 12: every page state the e2e suite reaches is checked by axe-core and photographed at
@@ -31,6 +33,12 @@ export async function expectAccessible(page: Page, state: string): Promise<void>
  * `state` names the page state and must be unique across the suite, e.g. `dashboard-home`.
  */
 export async function record(page: Page, testInfo: TestInfo, state: string): Promise<void> {
+  // The folder is emptied before each run (e2e/global-setup.ts), so a file already there means a
+  // second state of this run with the same name, which would replace the first one's pictures.
+  const first = path.join(SCREENSHOT_DIR, `${state}-${SCREENSHOT_WIDTHS[0]}.png`);
+  if (testInfo.retry === 0 && testInfo.repeatEachIndex === 0) {
+    expect(existsSync(first), `the page state name "${state}" is used once in the suite`).toBe(false);
+  }
   const size = page.viewportSize() ?? { width: 1280, height: 800 };
   for (const width of SCREENSHOT_WIDTHS) {
     await page.setViewportSize({ width, height: 800 });
