@@ -98,8 +98,19 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     const exported = JSON.parse(await streamText(await download.createReadStream()));
     expect(exported.entries[0]).toMatchObject({ type: 'approval', via: 'hatlogin', service: 'HAT Login Demo' });
 
-    // Revoke the website with one click: its token is refused at once.
-    await website.getByRole('button', { name: /^Revoke/ }).click();
+    // Revoke asks first (SPEC 7): Keep changes nothing…
+    await website.getByRole('link', { name: /^Revoke/ }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Revoke localhost:${demo.port}?`);
+    await expect(page.locator('.consequences')).toContainText('It will no longer learn that you own this HAT');
+    await saveScreenshot(page, testInfo, 'dashboard-revoke-confirm');
+    await page.getByRole('link', { name: /^Keep/ }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(address);
+    await expect(website).toBeVisible();
+    expect((await validate()).status, 'nothing is revoked before the confirmation').toBe(200);
+
+    // …and Revoke on the confirmation page ends it: its token is refused at once.
+    await website.getByRole('link', { name: /^Revoke/ }).click();
+    await page.getByRole('button', { name: /^Revoke/ }).click();
     await expect(page.getByRole('status')).toContainText('HAT Login Demo at localhost:');
     await expect(page.getByRole('status')).toContainText('no longer has access');
     await expect(access.getByRole('listitem').filter({ hasText: 'HAT Login Demo' })).toHaveCount(0);

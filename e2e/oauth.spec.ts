@@ -51,7 +51,10 @@ test.describe('Log in with HAT through OpenID Connect', () => {
     await page.goto(`http://${hat}/`);
     const grant = page.locator('#oauth .oauth-grant');
     await expect(grant).toContainText('HAT Login Demo');
-    await grant.getByRole('button', { name: /Revoke/ }).click();
+    await grant.getByRole('link', { name: /Revoke/ }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Revoke /);
+    await page.getByRole('button', { name: /^Revoke/ }).click();
+    await expect(page.getByRole('status')).toContainText('no longer has access');
     await expect(page.locator('#oauth')).toContainText('None yet');
 
     // Logged in still, approval gone: the site has to ask again.

@@ -43,6 +43,8 @@ export interface Config {
   readonly keyRotationDays: number;
   /** How many HATs' OAuth providers stay in memory (SPEC 12). */
   readonly oidcProviderCache: number;
+  /** The longest a Client ID Metadata Document is reused, whatever its Cache-Control says (SPEC 12). */
+  readonly cimdCacheMaxSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -151,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: bool(env, 'METRICS', true),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     oidcProviderCache: int(env, 'OIDC_PROVIDER_CACHE', 1000, 1),
+    cimdCacheMaxSeconds: int(env, 'OIDC_CIMD_CACHE_MAX_SECONDS', 3600, 0, 86_400),
   };
 }
 

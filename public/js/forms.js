@@ -2,6 +2,8 @@
 // - A "Show" button beside every password field.
 // - Forms marked `js-submitting`: once sent, the button says so ("Logging in…") and a second
 //   tap does not send the form again (double submits on phones).
+// - A page shown again with an error summary: focus moves to the summary, so that a screen
+//   reader reads it first and the keyboard starts there (it has tabindex=-1 for this).
 (function () {
   'use strict';
 
@@ -70,4 +72,7 @@
   for (var i = 0; i < inputs.length; i++) addReveal(inputs[i]);
   var forms = document.querySelectorAll('form.js-submitting');
   for (var k = 0; k < forms.length; k++) guardSubmit(forms[k]);
+  // Last, so that it wins over a field's autofocus.
+  var summary = document.querySelector('.error-summary[tabindex="-1"]');
+  if (summary) summary.focus();
 })();

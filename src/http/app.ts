@@ -25,6 +25,7 @@ import { dashboardHomeRoutes } from './routes/pages/dashboard-home.js';
 import { dashboardLoginRoutes } from './routes/pages/dashboard-login.js';
 import { dashboardPasswordRoutes } from './routes/pages/dashboard-password.js';
 import { dashboardServicesRoutes } from './routes/pages/dashboard-services.js';
+import { dashboardRevokeRoutes } from './routes/pages/dashboard-revoke.js';
 import { hatloginApproveRoutes } from './routes/pages/hatlogin-approve.js';
 import { hatloginLoginRoutes } from './routes/pages/hatlogin-login.js';
 import { landingRoutes } from './routes/pages/landing.js';
@@ -73,6 +74,7 @@ function hatRouter(services: Services, oauth: ProviderCache): AppRouter {
   dashboardHomeRoutes(router, services);
   dashboardLoginRoutes(router, services);
   dashboardServicesRoutes(router, services);
+  dashboardRevokeRoutes(router, services);
   dashboardPasswordRoutes(router, services);
   dashboardActivityRoutes(router, services);
   recoveryRoutes(router, services);

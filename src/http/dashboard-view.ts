@@ -1,7 +1,7 @@
 import type { ActivityPage, Overview } from '../services/dashboard.js';
 import type { ApplicationStatus } from '../services/hat-applications.js';
 import { permissionsKey } from '../services/permissions.js';
-import type { ActivityEntry, Permission } from '../store/ports.js';
+import type { ActivityEntry, ActivityType, Permission } from '../store/ports.js';
 import { hostOf } from '../services/redirects.js';
 import { applicationAbout } from './application-view.js';
 
@@ -68,7 +68,8 @@ export function overviewView(overview: Overview) {
   return { applications, websites, available, count: applications.length + websites.length, names };
 }
 
-const WHAT: Record<string, string> = {
+/** Every activity type in words (a type without one does not compile). */
+const WHAT: Record<ActivityType, string> = {
   login: 'Logged in',
   login_failed: 'Wrong password',
   login_throttled: 'Refused: too many wrong passwords',
@@ -79,7 +80,7 @@ const WHAT: Record<string, string> = {
   application_disabled: 'Disabled application',
   password_changed: 'Changed the password',
   password_reset_requested: 'Password reset link sent by mail',
-  password_reset: 'Set a new password through a reset link',
+  password_reset: 'Password reset from a link in an email',
   email_change_requested: 'Asked to change the email address',
   email_confirmed: 'Confirmed the email address',
   logout: 'Logged out',
@@ -102,12 +103,13 @@ const VIA: Record<string, string> = {
   dashboard: 'Dashboard',
   oauth: 'OAuth / OpenID Connect',
   operator: 'By the operator',
+  recovery: 'Link in an email',
 };
 
 function what(entry: ActivityEntry): string {
   if (entry.type === 'approval' && entry.detail && APPROVAL_DETAIL[entry.detail]) return APPROVAL_DETAIL[entry.detail]!;
   if (entry.type === 'login_failed' && entry.detail === 'password change') return 'Wrong current password (password change)';
-  return WHAT[entry.type] ?? entry.type;
+  return WHAT[entry.type] ?? entry.type; // an entry written by a newer version
 }
 
 /** Details that say more than the type (an application's consent); repeats of the type are left out. */

@@ -23,6 +23,13 @@ export class Approvals {
     return this.store.approvals.list(hat);
   }
 
+  /** One approval of the HAT by id; NotFound (404) when there is none. */
+  async get(hat: string, id: string): Promise<ApprovalRecord> {
+    const approval = await this.store.approvals.get(hat, id);
+    if (!approval) throw new NotFound('This HAT has no such approved service', { title: Titles.approvalNotFound });
+    return approval;
+  }
+
   /** The approval behind a `validate` token of `name` sent to `origin`; null once revoked. */
   standing(hat: string, name: string, origin: string): Promise<ApprovalRecord | null> {
     return this.store.approvals.find(hat, name, origin);

@@ -89,6 +89,23 @@ export class Dashboard {
     }
   }
 
+  /**
+   * The approved website the owner is asked about before revoking it (SPEC 7: revoking asks for
+   * confirmation); NotFound (404) when this HAT has no such approval. Changes nothing.
+   */
+  websiteToRevoke(hat: HatRecord, id: string): Promise<ApprovalRecord> {
+    return this.approvals.get(hat.name, id);
+  }
+
+  /**
+   * The enabled application the owner is asked about before disabling it; null when it is not
+   * enabled (nothing to revoke), NotFound (404) when it is not registered. Changes nothing.
+   */
+  async applicationToRevoke(hat: HatRecord, id: string): Promise<ApplicationStatus | null> {
+    const status = await this.applications.status(hat, id);
+    return status.enabled ? status : null;
+  }
+
   /** Revokes an approved website: its `validate` tokens are refused from the next request on. */
   revokeWebsite(hat: HatRecord, id: string, actor: { clientIp: string }): Promise<ApprovalRecord> {
     return this.approvals.revoke(hat.name, id, { clientIp: actor.clientIp, via: 'dashboard' });

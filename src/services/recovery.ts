@@ -1,6 +1,7 @@
 import { InvalidInput, NotFound, TooManyAttempts, Titles } from '../errors.js';
 import type { AttemptCounter, HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
+import { clientKey } from './client-address.js';
 import type { HatDirectory } from './hats.js';
 import { LINK_MINUTES, linkHash, passwordFingerprint, plausibleSecret, type LinkMailer } from './links.js';
 import type { Owners } from './owners.js';
@@ -46,7 +47,8 @@ export class Recovery {
    * that HAT. Throws TooManyAttempts past the client's limit.
    */
   async request(identifier: string, clientIp: string, onlyHat?: string): Promise<void> {
-    const count = await this.perClient.hit(`${clientIp}`);
+    // IPv6 per /64, as the login throttle counts (SPEC 6.3): one subscriber holds the whole /64.
+    const count = await this.perClient.hit(clientKey(clientIp));
     if (count.consumed > REQUESTS_PER_CLIENT.limit) {
       throw new TooManyAttempts(Math.max(1, Math.ceil(count.msBeforeNext / 1000)), { detail: 'Too many recovery requests from this address; try again later' });
     }

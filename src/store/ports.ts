@@ -46,25 +46,28 @@ export interface SessionRecord {
   expiresAt: Date;
 }
 
-export type ActivityType =
-  | 'login'
-  | 'login_failed'
-  | 'login_throttled'
-  | 'approval'
-  | 'denial'
-  | 'revocation'
-  | 'application_enabled'
-  | 'application_disabled'
-  | 'password_changed'
-  | 'password_reset_requested'
-  | 'password_reset'
-  | 'email_change_requested'
-  | 'email_confirmed'
-  | 'logout'
-  | 'token_refused'
-  | 'owner_disabled'
-  | 'owner_enabled'
-  | 'key_rotated';
+/** Every kind of activity-log entry (a list, so that tests can go through each). */
+export const ACTIVITY_TYPES = [
+  'login',
+  'login_failed',
+  'login_throttled',
+  'approval',
+  'denial',
+  'revocation',
+  'application_enabled',
+  'application_disabled',
+  'password_changed',
+  'password_reset_requested',
+  'password_reset',
+  'email_change_requested',
+  'email_confirmed',
+  'logout',
+  'token_refused',
+  'owner_disabled',
+  'owner_enabled',
+  'key_rotated',
+] as const;
+export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
 export interface ActivityEntry {
   id: string;

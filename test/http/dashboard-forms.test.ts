@@ -182,14 +182,26 @@ describe('Approved websites on the dashboard', () => {
     assert.match(page.text, /<dt>Last logged in<\/dt><dd><time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/time>/);
   });
 
-  it('revokes a website with one form: its token is refused at once and the revocation is logged', async () => {
+  it('asks before revoking a website (SPEC 7): the confirmation page changes nothing, its form revokes', async () => {
     const browser = await loggedIn('wendy');
     const token = await approveWebsite(browser);
     assert.equal(await validate('wendy', token), 200);
     const page = await browser.get('/');
-    const action = /action="(\/dashboard\/websites\/[^"]+\/revoke)"[^]*?Revoke<span class="visually-hidden"> Demo site at demo\.localhost:4000/.exec(page.text);
-    assert.ok(action, 'the website has a revoke form');
-    const reply = await browser.post(action[1]!, {});
+    const link = /href="(\/dashboard\/websites\/[^"]+\/revoke)">Revoke<span class="visually-hidden"> Demo site at demo\.localhost:4000/.exec(page.text);
+    assert.ok(link, 'the website has a Revoke link');
+    assert.doesNotMatch(page.text, /<form method="post" action="\/dashboard\/websites\//, 'no one-click revoke form on the dashboard');
+
+    const confirm = await browser.get(link[1]!);
+    assert.equal(confirm.status, 200);
+    assert.equal(confirm.headers['cache-control'], 'no-store');
+    assert.match(confirm.text, /<h1 id="revoke-title">Revoke <span class="mono">demo\.localhost:4000<\/span>\?<\/h1>/);
+    assert.match(confirm.text, /calls itself “<span class="service-name">Demo site<\/span>”/);
+    assert.match(confirm.text, /It will no longer learn that you own this HAT/);
+    assert.match(confirm.text, new RegExp(`<form method="post" action="${link[1]!}">\\s*<input type="hidden" name="_csrf" value="[^"]+">`));
+    assert.match(confirm.text, /<a class="button secondary" href="\/#access">Keep<span class="visually-hidden"> Demo site/);
+    assert.equal(await validate('wendy', token), 200, 'showing the confirmation revokes nothing');
+
+    const reply = await browser.post(link[1]!, {});
     assert.equal(reply.status, 303);
     assert.equal(await validate('wendy', token), 401);
     const after = await browser.get('/');
@@ -200,21 +212,35 @@ describe('Approved websites on the dashboard', () => {
     assert.equal(entries[0]!.service, 'Demo site');
   });
 
-  it('answers 404 for a website that is not approved on this HAT', async () => {
+  it('answers 404 for a website that is not approved on this HAT, to confirm or to revoke', async () => {
     const browser = await loggedIn('wendy');
     await browser.get('/');
+    const confirm = await browser.get('/dashboard/websites/00000000-0000-4000-8000-000000000000/revoke');
+    assert.equal(confirm.status, 404);
     const reply = await browser.post('/dashboard/websites/00000000-0000-4000-8000-000000000000/revoke', {});
     assert.equal(reply.status, 404);
     assert.match(reply.text, /This HAT has no such approved service/);
+  });
+
+  it('sends a browser that is not logged in from a confirmation page to the login page', async () => {
+    const owner = await loggedIn('wendy');
+    await approveWebsite(owner, 'Asked about', 'http://asked.localhost:4000/cb');
+    const link = /href="(\/dashboard\/websites\/[^"]+\/revoke)">Revoke<span class="visually-hidden"> Asked about/.exec((await owner.get('/')).text)![1]!;
+    const stranger = new FormClient(server, 'wendy');
+    const reply = await stranger.get(link);
+    assert.equal(reply.status, 303);
+    assert.equal(reply.headers.location, '/');
+    assert.doesNotMatch(reply.text, /Asked about/);
   });
 
   it('does not revoke another HAT’s approval by its id (404)', async () => {
     await server.createHat('other-wendy');
     const other = await loggedIn('other-wendy');
     await approveWebsite(other, 'Theirs', 'http://theirs.localhost:4000/cb');
-    const id = /action="\/dashboard\/websites\/([^"/]+)\/revoke"/.exec((await other.get('/')).text)![1]!;
+    const id = /href="\/dashboard\/websites\/([^"/]+)\/revoke"/.exec((await other.get('/')).text)![1]!;
     const browser = await loggedIn('wendy');
     await browser.get('/');
+    assert.equal((await browser.get(`/dashboard/websites/${id}/revoke`)).status, 404);
     assert.equal((await browser.post(`/dashboard/websites/${id}/revoke`, {})).status, 404);
     assert.match((await other.get('/')).text, /Revoke<span class="visually-hidden"> Theirs/);
   });
@@ -223,7 +249,7 @@ describe('Approved websites on the dashboard', () => {
     const browser = await loggedIn('wendy');
     const token = await approveWebsite(browser, 'Kept site', 'http://kept.localhost:4000/cb');
     const page = await browser.get('/');
-    const action = /action="(\/dashboard\/websites\/[^"]+\/revoke)"[^]*?Revoke<span class="visually-hidden"> Kept site/.exec(page.text)![1]!;
+    const action = /href="(\/dashboard\/websites\/[^"]+\/revoke)">Revoke<span class="visually-hidden"> Kept site/.exec(page.text)![1]!;
     assert.equal((await browser.post(action, { _csrf: null })).status, 403);
     assert.equal((await browser.post(action, { _csrf: 'made-up' })).status, 403);
     assert.equal(await validate('wendy', token), 200);
@@ -232,7 +258,7 @@ describe('Approved websites on the dashboard', () => {
   it('sends a revoke form without a logged-in session to the login page, and changes nothing', async () => {
     const browser = await loggedIn('wendy');
     const token = await approveWebsite(browser, 'Still here', 'http://still.localhost:4000/cb');
-    const action = /action="(\/dashboard\/websites\/[^"]+\/revoke)"[^]*?Revoke<span class="visually-hidden"> Still here/.exec((await browser.get('/')).text)![1]!;
+    const action = /href="(\/dashboard\/websites\/[^"]+\/revoke)">Revoke<span class="visually-hidden"> Still here/.exec((await browser.get('/')).text)![1]!;
     const stranger = new FormClient(server, 'wendy');
     await stranger.get('/');
     const reply = await stranger.post(action, {});
@@ -266,7 +292,9 @@ describe('Applications on the dashboard', () => {
     assert.equal(reply.status, 303);
     const after = await browser.get('/');
     assert.match(after.text, /Notes is enabled/);
-    assert.match(after.text, /<h3 id="app-notes-name"><span class="service-name">Notes<\/span> <span class="badge">Registered application<\/span><\/h3>/);
+    assert.match(after.text, /<h3 id="app-notes-name"><span class="service-name">Notes<\/span> <span class="tag" title="[^"]*">Registered on this server<\/span><\/h3>/);
+    // A neutral tag (SPEC 6.9), not the green badge that read as "vetted".
+    assert.doesNotMatch(after.text, /Registered application|class="badge"/);
     assert.doesNotMatch(after.text, /id="avail-notes-name"/);
     const entries = await activityJson(browser);
     assert.equal(entries[0]!.type, 'application_enabled');
@@ -282,6 +310,14 @@ describe('Applications on the dashboard', () => {
     assert.equal(issued.status, 200);
     const appToken = issued.json().accessToken as string;
     assert.equal(await validate('appy', appToken), 200);
+    assert.match((await browser.get('/')).text, /<a class="button danger" href="\/dashboard\/applications\/notes\/disable">Revoke<span class="visually-hidden"> Notes/);
+    // The confirmation page says what stops, and changes nothing (SPEC 7).
+    const confirm = await browser.get('/dashboard/applications/notes/disable');
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.text, /<h1 id="revoke-title">Revoke <span class="service-name">Notes<\/span>\?<\/h1>/);
+    assert.match(confirm.text, /It will no longer be able to use your data: notes \(read and write\), profile \(read only\)\./);
+    assert.match(confirm.text, /<form method="post" action="\/dashboard\/applications\/notes\/disable">/);
+    assert.equal(await validate('appy', appToken), 200, 'showing the confirmation revokes nothing');
     const reply = await browser.post('/dashboard/applications/notes/disable', {});
     assert.equal(reply.status, 303);
     assert.equal(await validate('appy', appToken), 401);
@@ -297,6 +333,11 @@ describe('Applications on the dashboard', () => {
     const reply = await browser.post('/dashboard/applications/notes/disable', {});
     assert.equal(reply.status, 303);
     assert.match((await browser.get('/')).text, /That application was not enabled; nothing changed\./);
+    // Its confirmation page has nothing to ask about.
+    const confirm = await browser.get('/dashboard/applications/notes/disable');
+    assert.equal(confirm.status, 303);
+    assert.match((await browser.get('/')).text, /That service has no access; nothing changed\./);
+    assert.equal((await browser.get('/dashboard/applications/nope/disable')).status, 404);
   });
 
   it('enables nothing when the application asks for something else than the page showed', async () => {
@@ -355,8 +396,7 @@ describe('Applications on the dashboard', () => {
 
   it('answers GET on a form address with 405', async () => {
     const browser = await loggedIn('appy');
-    const reply = await browser.get('/dashboard/applications/notes/disable');
-    assert.equal(reply.status, 405);
+    assert.equal((await browser.get('/dashboard/applications/notes/enable')).status, 405);
   });
 });
 

@@ -16,6 +16,17 @@ import { STRONG_PASSWORD, type TestServer } from '../support/server.js';
 
 const ADMIN_TOKEN = 'cimd-test-admin-token-0123456789';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The server's cap on reusing a document (OIDC_CIMD_CACHE_MAX_SECONDS), short so that a test can outlive it. */
+const CACHE_CAP_SECONDS = 4;
+/** Documents served with these Cache-Control headers, by path. */
+const CACHING: Record<string, string> = {
+  '/cached.json': 'public, max-age=60',
+  '/no-store.json': 'no-store',
+  '/max-age-0.json': 'max-age=0',
+  // Usable only after revalidating, which the server never does: as good as no-store.
+  '/no-cache.json': 'no-cache, max-age=600',
+  '/forever.json': 'max-age=31536000',
+};
 
 /** A self-signed certificate for localhost, made with the openssl CLI for this run. */
 function selfSigned(dir: string): { key: Buffer; cert: Buffer; certFile: string } {
@@ -33,7 +44,7 @@ function selfSigned(dir: string): { key: Buffer; cert: Buffer; certFile: string 
 function startChild(dataDir: string, certFile: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', SCRYPT_LOG2N: '10', NODE_EXTRA_CA_CERTS: certFile, ADMIN_TOKEN },
+    env: { PATH: process.env.PATH, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', SCRYPT_LOG2N: '10', NODE_EXTRA_CA_CERTS: certFile, ADMIN_TOKEN, OIDC_CIMD_CACHE_MAX_SECONDS: String(CACHE_CAP_SECONDS) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
@@ -58,6 +69,8 @@ describe('OAuth Client ID Metadata Documents: a website served by the test on ht
   let server: TestServer;
   let site: https.Server;
   let base: string;
+  /** How many times the HAT server fetched each path. */
+  const fetches = new Map<string, number>();
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'hat-cimd-'));
@@ -66,6 +79,13 @@ describe('OAuth Client ID Metadata Documents: a website served by the test on ht
       const url = new URL(req.url ?? '/', base);
       const id = `${base}${url.pathname}`;
       const doc = { client_id: id, client_name: 'Recipe Box', redirect_uris: [`${base}/callback`], token_endpoint_auth_method: 'none' };
+      fetches.set(url.pathname, (fetches.get(url.pathname) ?? 0) + 1);
+      const caching = CACHING[url.pathname];
+      if (caching) {
+        res.setHeader('content-type', 'application/json');
+        res.setHeader('cache-control', caching);
+        return res.end(JSON.stringify(doc));
+      }
       switch (url.pathname) {
         case '/client.json':
           res.setHeader('content-type', 'application/json');
@@ -135,6 +155,7 @@ describe('OAuth Client ID Metadata Documents: a website served by the test on ht
     assert.match(consent, /calls itself “<span class="service-name">Recipe Box<\/span>”/);
     assert.match(consent, /Not registered on this server/);
     assert.equal((await oc.fetchUserInfo(config, tokens.access_token, claims.sub)).email, 'carol@example.com');
+    assert.equal(fetches.get('/client.json'), 1, 'a document with no caching terms is reused briefly (30 s) within one login');
     // Its token gives no access to data.
     const dataReply = await server.call('carol', '/api/v2.6/data/notes/x', { headers: { authorization: `Bearer ${tokens.access_token}` } });
     assert.equal(dataReply.status, 403);
@@ -152,6 +173,37 @@ describe('OAuth Client ID Metadata Documents: a website served by the test on ht
     assert.equal(to.searchParams.get('state'), started.state);
     const tokens = await codeFlow(config, new FormClient(server, 'carol'), { redirect_uri: `${base}/callback`, scope: 'openid offline_access', prompt: 'consent' });
     assert.equal(tokens.refresh_token, undefined);
+  });
+
+  /** Two authorizations (code flows) of the same browser, already logged in and approved for the second. */
+  async function twoAuthorizations(file: string): Promise<[number, number]> {
+    const config = await discover(server, 'carol', `${base}${file}`);
+    const browser = new FormClient(server, 'carol');
+    const params = { redirect_uri: `${base}/callback`, scope: 'openid' };
+    await codeFlow(config, browser, params);
+    const first = fetches.get(file) ?? 0;
+    await codeFlow(config, browser, params);
+    return [first, fetches.get(file) ?? 0];
+  }
+
+  it('reuses a document within its Cache-Control max-age: fetched once for two authorizations', async () => {
+    assert.deepEqual(await twoAuthorizations('/cached.json'), [1, 1]);
+  });
+
+  for (const file of ['/no-store.json', '/max-age-0.json', '/no-cache.json']) {
+    it(`fetches a document served with ${CACHING[file]} every time it is needed`, async () => {
+      const [first, total] = await twoAuthorizations(file);
+      assert.ok(first >= 2, `the first authorization and its code exchange each fetched it (${first})`);
+      assert.ok(total - first >= 2, `so did the second (${total - first})`);
+    });
+  }
+
+  it(`reuses a document with a huge max-age for at most OIDC_CIMD_CACHE_MAX_SECONDS (${CACHE_CAP_SECONDS} s here)`, async () => {
+    assert.deepEqual(await twoAuthorizations('/forever.json'), [1, 1]);
+    await new Promise((resolve) => setTimeout(resolve, CACHE_CAP_SECONDS * 1000 + 300));
+    const config = await discover(server, 'carol', `${base}/forever.json`);
+    await codeFlow(config, new FormClient(server, 'carol'), { redirect_uri: `${base}/callback`, scope: 'openid' });
+    assert.equal(fetches.get('/forever.json'), 2, 'fetched again once the cap passed, then reused');
   });
 
   for (const [file, why] of [

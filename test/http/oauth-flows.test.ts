@@ -93,10 +93,18 @@ describe('OAuth 2.1 / OpenID Connect: tokens, refusals and the data API', () => 
     assert.equal(write.status, 403, 'read was consented, not write');
     const other = await oc.fetchProtectedResource(config, tokens.access_token, data('ledger/x'), 'GET');
     assert.equal(other.status, 403);
-    // The dashboard lists the client; one click revokes it.
+    // The dashboard lists the client, with a Revoke button.
     const page = await browser.get('/');
     assert.match(page.text, /The diary application/);
     assert.match(page.text, /data:diary:read/);
+    // Revoke leads to a confirmation page (SPEC 7), which changes nothing; its form revokes.
+    assert.match(page.text, /href="\/dashboard\/oauth\/revoke\?client=diary">Revoke/);
+    const confirm = await browser.get('/dashboard/oauth/revoke?client=diary');
+    assert.equal(confirm.status, 200);
+    assert.match(confirm.text, /Every access and refresh token it holds stops working at once/);
+    assert.match(confirm.text, /<input type="hidden" name="client" value="diary">/);
+    assert.equal((await oc.fetchProtectedResource(config, tokens.access_token, data('diary/days'), 'GET')).status, 200);
+    assert.equal((await browser.get('/dashboard/oauth/revoke?client=unknown')).status, 303, 'nothing to ask about');
     const revoked = await browser.post('/dashboard/oauth/revoke', { client: 'diary' });
     assert.equal(revoked.status, 303);
     const after = await oc.fetchProtectedResource(config, tokens.access_token, data('diary/days'), 'GET');

@@ -49,6 +49,9 @@ describe('OAuth interaction pages on the page-form path', () => {
     const confirm = /action="(\/oauth\/interaction\/[^/]+\/confirm)"/.exec(consent.reply.text)![1]!;
     const shown = valueOf(consent.reply.text, 'shown')!;
     assert.equal(shown, 'openid profile');
+    // A registered client gets the neutral tag of SPEC 6.9, never a green "vetted" badge.
+    assert.match(consent.reply.text, /<span class="tag" title="[^"]*">Registered on this server<\/span>/);
+    assert.doesNotMatch(consent.reply.text, /Registered application|class="badge/);
 
     const other = await browser.post(confirm, { shown: 'email openid profile' });
     assert.equal(other.status, 409, 'an answer to other scopes than were shown is not consent');

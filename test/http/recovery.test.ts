@@ -193,6 +193,17 @@ describe('account recovery by email (SPEC 13)', () => {
     assert.ok(Number(refused.headers['retry-after']) > 0);
     assert.match(refused.text, /Too many requests from here/);
   });
+
+  it('counts an IPv6 client per /64, as the login throttle does (SPEC 6.3): a new address in it is no fresh budget', async () => {
+    const page = new FormClient(server, null);
+    const from = (i: number) => ({ 'x-forwarded-for': `2001:db8:77:1::${(i + 1).toString(16)}` });
+    await page.get('/recover', from(0));
+    for (let i = 0; i < 10; i++) assert.equal((await page.post('/recover', { identifier: 'nobody-here' }, from(i))).status, 303);
+    const refused = await page.post('/recover', { identifier: 'nobody-here' }, from(10));
+    assert.equal(refused.status, 429, 'the eleventh request from the same /64 is refused');
+    const elsewhere = await page.post('/recover', { identifier: 'nobody-here' }, { 'x-forwarded-for': '2001:db8:77:2::1' });
+    assert.equal(elsewhere.status, 303, 'another /64 has its own count');
+  });
 });
 
 describe('email confirmation (SPEC 13)', () => {

@@ -119,7 +119,8 @@ export async function codeFlow(
   return oc.authorizationCodeGrant(
     config,
     callback,
-    { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce },
+    // With max_age, openid-client also checks that the ID token's auth_time is there and recent enough.
+    { pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce, ...(params.max_age === undefined ? {} : { maxAge: Number(params.max_age) }) },
     undefined,
     options.dpop ? { DPoP: options.dpop } : undefined,
   );

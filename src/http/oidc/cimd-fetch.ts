@@ -8,16 +8,44 @@ import { isSpecialUseIP } from 'oidc-provider/lib/helpers/fetch_request.js';
  * dispatcher refuses every private, link-local and loopback address (SSRF). Outside production a
  * developer (and the tests) must be able to serve a document from https://localhost, so there
  * the dispatcher is ours: loopback is allowed, every other special-use address still refused.
+ * Either way the answer's caching terms are put in the words the library reads (`cacheTerms`).
  */
 export function cimdFetch(production: boolean) {
-  if (production) return (url: string, options: RequestInit) => fetch(url, options);
+  if (production) return async (url: string, options: RequestInit) => withCacheTerms(await fetch(url, options));
   let dispatcher: unknown;
   return async (url: string, options: RequestInit & { dispatcher?: unknown }) => {
     const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && refused(host)) throw new Error(`${host} is a private or special-use address`);
     dispatcher ??= developmentDispatcher();
-    return fetch(url, { ...options, dispatcher } as RequestInit);
+    return withCacheTerms(await fetch(url, { ...options, dispatcher } as RequestInit));
   };
+}
+
+/** How long a document that says nothing about caching is reused (heuristic freshness, RFC 9111 4.2.2). */
+export const CIMD_HEURISTIC_SECONDS = 30;
+
+/**
+ * oidc-provider caches a document for its `max-age` (else until `Expires`, else its minimum),
+ * clamped to `cacheDuration`; it does not read `no-store` or `no-cache`. With a minimum of 0
+ * (provider.ts), this says those as `max-age=0` (fetched again every time: we never revalidate),
+ * and gives a document with no caching terms at all a short heuristic freshness instead of none.
+ * Returns the Cache-Control value to show the library, or null to leave the answer as it is.
+ */
+export function cacheTerms(cacheControl: string | null, expires: string | null): string | null {
+  const directives = (cacheControl ?? '').toLowerCase().split(',').map((d) => d.trim().split('=')[0]);
+  if (directives.includes('no-store') || directives.includes('no-cache')) return 'max-age=0';
+  if (directives.includes('max-age') || expires !== null) return null;
+  return `max-age=${CIMD_HEURISTIC_SECONDS}`;
+}
+
+function withCacheTerms(response: Response): Response {
+  // Only a 200 is cached (anything else is refused); a redirect answer stays untouched.
+  if (response.status !== 200) return response;
+  const terms = cacheTerms(response.headers.get('cache-control'), response.headers.get('expires'));
+  if (terms === null) return response;
+  const headers = new Headers(response.headers);
+  headers.set('cache-control', terms);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 function refused(address: string): boolean {

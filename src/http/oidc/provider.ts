@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { JWK } from 'jose';
 import { Provider, interactionPolicy } from 'oidc-provider';
 import { baseUrl, hatAddress, type Config } from '../../config.js';
+import type { Emails } from '../../services/emails.js';
 import type { HatDirectory } from '../../services/hats.js';
 import type { OAuth } from '../../services/oidc/index.js';
 import { adapterFor } from '../../services/oidc/adapter.js';
@@ -47,6 +48,8 @@ export interface ProviderDeps {
   config: Config;
   hats: HatDirectory;
   oauth: OAuth;
+  /** Whether the owner's address was confirmed through its link (`email_verified`, SPEC 13). */
+  emails: Pick<Emails, 'isVerified'>;
   /** Renders the HAT's error page for errors that must never be redirected (bad client, bad redirect_uri). */
   renderError(ctx: { type: string; body: unknown; status: number }, out: { error: string; error_description?: string }, err: unknown, hat: HatRecord): Promise<void>;
 }
@@ -98,14 +101,15 @@ export function buildProvider(hat: HatRecord, keys: JWK[], dataScopes: readonly 
       if (token?.iat !== undefined && token.iat < current.tokensNotBefore) return undefined;
       return {
         accountId: sub,
-        async claims() {
+        // `scope` is what was granted: the confirmation is read only when the email claims go out.
+        async claims(_use: string, scope: string) {
+          const withEmail = scope.split(' ').includes('email');
           return {
             sub,
             hat: hatAddress(config, current.name),
             ...(current.fullName ? { name: current.fullName } : {}),
             preferred_username: current.name,
-            email: current.email,
-            email_verified: false,
+            ...(withEmail ? { email: current.email, email_verified: await deps.emails.isVerified(current) } : {}),
           };
         },
       };
@@ -138,7 +142,8 @@ export function buildProvider(hat: HatRecord, keys: JWK[], dataScopes: readonly 
       clientIdMetadataDocument: {
         enabled: true,
         ack: 'draft-02',
-        cacheDuration: { min: 30, max: 86_400 },
+        // Within the document's Cache-Control (cimd-fetch.ts puts no-store in the library's words), at most the configured cap.
+        cacheDuration: { min: 0, max: config.cimdCacheMaxSeconds },
       },
     },
     fetch: cimdFetch(config.production),

@@ -34,6 +34,7 @@ export function oauthProviders(services: Services, render: PageRender): Provider
       config,
       hats: services.hats,
       oauth: services.oauth,
+      emails: services.emails,
       keys: services.keys,
       registry: services.registry,
       async renderError(ctx, out, err, hat: HatRecord) {

@@ -244,6 +244,11 @@ export class OAuth {
     return [...byClient.values()];
   }
 
+  /** The client's grants on this HAT as the dashboard shows them; null when it has none. */
+  async grant(hat: string, clientId: string): Promise<OAuthGrantView | null> {
+    return (await this.grants(hat)).find((g) => g.clientId === clientId) ?? null;
+  }
+
   /** Ends every grant of the client on this HAT, with its refresh and access tokens, at once. */
   async revoke(hat: string, clientId: string, clientIp: string): Promise<boolean> {
     const rows = (await this.store.grants(hat)).filter((r) => r.payload.clientId === clientId);
