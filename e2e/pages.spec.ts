@@ -202,6 +202,24 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     await expect(page.getByRole('navigation', { name: 'Activity pages' })).toBeVisible();
     await record(page, testInfo, 'dashboard-home');
 
+    // Revoke asks first: one confirmation page for a website, one for an application.
+    await access.getByRole('link', { name: /^Revoke My Shop/ }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Revoke shop.example.com?');
+    await record(page, testInfo, 'revoke-confirm-website');
+    await page.goto(cluster.hatUrl(hat) + '/');
+    await access.getByRole('link', { name: /^Revoke Notables/ }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Notables');
+    await record(page, testInfo, 'revoke-confirm-application');
+
+    // The application now asks for more than the owner allowed: the dashboard asks again.
+    const more = notablesManifest({ id: NOTABLES });
+    more.setup.validRedirectUris = [`${NOTABLES_ORIGIN}/authenticate`];
+    more.permissions.rolesGranted.push({ role: 'namespaceread', detail: 'calendar' });
+    await cluster.server.services.registry.replace(NOTABLES, more);
+    await page.goto(cluster.hatUrl(hat) + '/');
+    await expect(access.getByRole('button', { name: /Allow the new permissions/ })).toBeVisible();
+    await record(page, testInfo, 'dashboard-reconsent');
+
     await page.getByRole('link', { name: 'Older →' }).click();
     await expect(page.getByText(/Page 2 of/)).toBeVisible();
     await record(page, testInfo, 'dashboard-activity-older');
@@ -272,6 +290,9 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     await page.goto(cluster.hatUrl(hat) + '/');
     await expect(page.locator('#oauth')).toContainText('The pg-client application');
     await record(page, testInfo, 'dashboard-oauth-grant');
+    await page.locator('#oauth').getByRole('link', { name: /^Revoke/ }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Revoke');
+    await record(page, testInfo, 'revoke-confirm-oauth');
 
     const unknown = await page.goto(authorize('pg-no-such-client'));
     expect(unknown?.status()).toBe(400);
