@@ -136,7 +136,7 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await expect(page.getByRole('status')).toContainText('Your password is changed. You are still logged in here');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(address);
 
-    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await expect(page.getByRole('status')).toHaveText('You have logged out.');
     await logIn(page, PASSWORD);
     await expect(page.getByRole('alert')).toHaveText('That password is not right. Please try again.');
