@@ -1,6 +1,5 @@
 import type { Page } from '@playwright/test';
 import { expect, registration, saveScreenshot, test } from './fixtures.js';
-import { record } from './page-check.js';
 
 const PASSWORD = 'copper meadow lantern okapi';
 const NEW_PASSWORD = 'saffron glacier tandem wharf';
@@ -40,16 +39,13 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('Repeat the password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create my HAT' }).click();
-    await page.getByRole('link', { name: 'Go to my HAT' }).click();
     const hatUrl = cluster.hatUrl('db-ada');
     const address = cluster.server.hatHost('db-ada');
+    // The one-time hand-off: the new HAT's own page asks once, then its dashboard, logged in.
+    await page.getByRole('button', { name: 'Go to my dashboard' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Continue as ${address}?`);
+    await page.getByRole('button', { name: 'Go to my dashboard' }).click();
     await expect(page).toHaveURL(hatUrl + '/');
-
-    // Log in.
-    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Log in to your HAT');
-    await expect(page.getByLabel('Your HAT password')).toBeFocused();
-    await saveScreenshot(page, testInfo, 'dashboard-login');
-    await logIn(page, PASSWORD);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(address);
     await expect(page.getByText('No service has access to your HAT.')).toBeVisible();
 
@@ -103,7 +99,6 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await website.getByRole('link', { name: /^Revoke/ }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Revoke localhost:${demo.port}?`);
     await expect(page.locator('.consequences')).toContainText('It will no longer learn that you own this HAT');
-    await record(page, testInfo, 'revoke-confirm-website');
     await page.getByRole('link', { name: /^Keep/ }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(address);
     await expect(website).toBeVisible();
@@ -139,6 +134,9 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
 
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await expect(page.getByRole('status')).toHaveText('You have logged out.');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Log in to your HAT');
+    await expect(page.getByLabel('Your HAT password')).toBeFocused();
+    await saveScreenshot(page, testInfo, 'dashboard-login');
     await logIn(page, PASSWORD);
     await expect(page.getByRole('alert')).toHaveText('That password is not right. Please try again.');
     await logIn(page, NEW_PASSWORD);
