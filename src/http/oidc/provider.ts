@@ -31,6 +31,15 @@ const ROUTES = {
   credential: '/oauth/credential',
 };
 
+/**
+ * The provider's paths that websites' servers call (token, userinfo, jwks, revocation,
+ * introspection, PAR): never with the owner's browser session, so they skip it. Only the
+ * authorization endpoint (and its resume path) and our interaction pages are the browser's.
+ */
+export function isBackChannel(path: string): boolean {
+  return path.startsWith(OAUTH_PREFIX) && !path.startsWith(INTERACTION_PREFIX) && !path.startsWith(ROUTES.authorization);
+}
+
 /** What the request carries about the owner's browser session, set by our middleware before the provider runs. */
 export interface OwnerLogin {
   /** Milliseconds since the epoch, when this browser logged in to the HAT; undefined when not logged in. */
