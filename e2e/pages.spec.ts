@@ -263,12 +263,12 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
       await cluster.server.services.registry.create(registrationFor('pg-client', [{ namespace: 'notes', access: 'read' }]));
     }
     await fakeService(page, origin);
-    const authorize = (clientId: string) =>
+    const authorize = (clientId: string, scope = 'openid email') =>
       `${cluster.hatUrl(hat)}/oauth/authorize?` +
       new URLSearchParams({
         client_id: clientId,
         response_type: 'code',
-        scope: 'openid email data:notes:read',
+        scope,
         redirect_uri: `${origin}/callback`,
         state: 'pg-state',
         nonce: 'pg-nonce',
@@ -290,6 +290,12 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     await page.goto(cluster.hatUrl(hat) + '/');
     await expect(page.locator('#oauth')).toContainText('The pg-client application');
     await record(page, testInfo, 'dashboard-oauth-grant');
+
+    // Asking beyond its grant: the consent page marks what is new.
+    await page.goto(authorize('pg-client', 'openid email data:notes:read'));
+    await expect(page.getByText('New', { exact: true })).toBeVisible();
+    await record(page, testInfo, 'oauth-consent-more');
+    await page.goto(cluster.hatUrl(hat) + '/');
     await page.locator('#oauth').getByRole('link', { name: /^Revoke/ }).click();
     await expect(page.getByRole('heading', { level: 1 })).toContainText('Revoke');
     await record(page, testInfo, 'revoke-confirm-oauth');
