@@ -291,10 +291,6 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     await page.goto(authorize('pg-client', 'openid email data:notes:read'));
     await expect(page.getByText('New', { exact: true })).toBeVisible();
     await record(page, testInfo, 'oauth-consent-more');
-    await page.goto(cluster.hatUrl(hat) + '/');
-    await page.locator('#oauth').getByRole('link', { name: /^Revoke/ }).click();
-    await expect(page.getByRole('heading', { level: 1 })).toContainText('Revoke');
-    await record(page, testInfo, 'revoke-confirm-oauth');
 
     const unknown = await page.goto(authorize('pg-no-such-client'));
     expect(unknown?.status()).toBe(400);
