@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
-import { expect, saveScreenshot, test } from './fixtures.js';
+import { expect, test } from './fixtures.js';
+import { record } from './page-check.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -34,8 +35,7 @@ test.describe('Browsers logged in, and log out everywhere (SPEC 7)', () => {
     await expect(self.getByRole('button')).toHaveCount(0);
     await expect(self.locator('dd time').last()).toHaveText(/^\d{4}-\d\d-\d\d \d\d:\d\d/);
     await expect(sessions.getByRole('heading', { name: 'Safari on iPhone' })).toBeVisible();
-    await sessions.scrollIntoViewIfNeeded();
-    await saveScreenshot(a, testInfo, 'dashboard-sessions');
+    await record(a, testInfo, 'sessions-list');
 
     // End the phone's session: its next page is the login page.
     await sessions.getByRole('button', { name: /^End session of Safari on iPhone/ }).click();
@@ -48,7 +48,7 @@ test.describe('Browsers logged in, and log out everywhere (SPEC 7)', () => {
     await a.getByRole('button', { name: 'Log out everywhere' }).click();
     await expect(a.getByRole('heading', { level: 1 })).toHaveText('Log in to your HAT');
     await expect(a.getByRole('status')).toContainText('You have logged out everywhere');
-    await saveScreenshot(a, testInfo, 'dashboard-logged-out-everywhere');
+    await record(a, testInfo, 'sessions-logged-out-everywhere');
     await c.reload();
     await expect(c.getByRole('heading', { level: 1 })).toHaveText('Log in to your HAT');
 
