@@ -22,12 +22,12 @@ export interface DemoOptions {
   port: number;
   /** When set, only HATs under this domain are accepted (e.g. `hat.localhost`). */
   hatDomain?: string;
-  /** Listening address; 127.0.0.1 by default. */
+  /** Listening address; 127.0.0.1 by default (`::1` for a website on the IPv6 loopback). */
   host?: string;
 }
 
 export interface RunningDemo {
-  /** `http://localhost:<port>`: the address the demo gives HATs, and browsers use. */
+  /** `http://localhost:<port>` (or `http://[::1]:<port>`): the address the demo gives HATs, and browsers use. */
   url: string;
   port: number;
   close(): Promise<void>;
@@ -130,7 +130,10 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   return running;
 }
 
-/** Serves a demo website (either mode) on `options.port` of loopback; its url is http://localhost:<port>. */
+/**
+ * Serves a demo website (either mode) on `options.port` of loopback; its url is
+ * http://localhost:<port>, or http://[::1]:<port> when it listens on the IPv6 loopback.
+ */
 export async function listenDemo(app: Koa, options: DemoOptions): Promise<RunningDemo> {
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
@@ -139,7 +142,7 @@ export async function listenDemo(app: Koa, options: DemoOptions): Promise<Runnin
   });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://localhost:${port}`,
+    url: options.host?.includes(':') ? `http://[${options.host}]:${port}` : `http://localhost:${port}`,
     port,
     async close() {
       server.closeAllConnections();

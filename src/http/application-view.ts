@@ -1,4 +1,4 @@
-import type { ApplicationRecord, Permission } from '../store/ports.js';
+import type { ApplicationRecord } from '../store/ports.js';
 
 /*
  * What the pages show about an application beyond its name (SPEC 6.4, 7): what its HAT manifest
@@ -15,14 +15,4 @@ export function applicationAbout(app: ApplicationRecord) {
     dataUsePurpose: app.dataUsePurpose,
     supportContact: app.supportContact,
   };
-}
-
-/**
- * One line per namespace with the strongest access asked for (a manifest often asks for both
- * `namespaceread` and `namespacewrite` on one namespace; write includes read), in the order asked.
- */
-export function strongestAccess(permissions: readonly Permission[]): Array<{ namespace: string; write: boolean }> {
-  const byNamespace = new Map<string, boolean>();
-  for (const p of permissions) byNamespace.set(p.namespace, (byNamespace.get(p.namespace) ?? false) || p.access === 'write');
-  return [...byNamespace].map(([namespace, write]) => ({ namespace, write }));
 }

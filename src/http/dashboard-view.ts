@@ -1,7 +1,9 @@
 import type { ActivityPage, Overview } from '../services/dashboard.js';
 import type { ApplicationStatus } from '../services/hat-applications.js';
 import { permissionsKey } from '../services/permissions.js';
-import type { ActivityEntry, ActivityType, Permission } from '../store/ports.js';
+import type { ActivityEntry, ActivityType } from '../store/ports.js';
+import { permissionLines, scopeLines } from '../services/permission-words.js';
+import type { OAuthGrantView } from '../services/oidc/index.js';
 import { hostOf } from '../services/redirects.js';
 import { applicationAbout } from './application-view.js';
 
@@ -18,12 +20,6 @@ export function when(date: Date | null | undefined): When | null {
   if (!date) return null;
   const iso = date.toISOString();
   return { iso, text: `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` };
-}
-
-function permissionsView(permissions: readonly Permission[]) {
-  return [...permissions]
-    .sort((a, b) => a.namespace.localeCompare(b.namespace))
-    .map((p) => ({ namespace: p.namespace, access: p.access, write: p.access === 'write' }));
 }
 
 /** The host part shown on the dashboard; empty when there is none. */
@@ -45,8 +41,9 @@ function applicationCard(s: ApplicationStatus) {
 export function overviewView(overview: Overview) {
   const applications = overview.applications.map((s) => ({
     ...applicationCard(s),
-    permissions: permissionsView(s.granted),
-    newPermissions: permissionsView(s.newPermissions),
+    permissions: permissionLines(s.granted),
+    // Consenting again: all it asks for, each marked new or already allowed.
+    asked: s.needsConsent ? permissionLines(s.application.permissions, s.granted) : [],
     needsConsent: s.needsConsent,
     enabledAt: when(s.updatedAt),
     lastUsed: when(s.lastUsedAt),
@@ -61,7 +58,7 @@ export function overviewView(overview: Overview) {
   }));
   const available = overview.available.map((s) => ({
     ...applicationCard(s),
-    permissions: permissionsView(s.application.permissions),
+    permissions: permissionLines(s.application.permissions),
     disabledAt: s.setup ? when(s.updatedAt) : null,
   }));
   const names = new Map([...overview.applications, ...overview.available].map((s) => [s.application.id, s.application.name]));
@@ -69,6 +66,11 @@ export function overviewView(overview: Overview) {
 }
 
 /** Every activity type in words (a type without one does not compile). */
+/** The OAuth clients with a grant, their scopes in words (`hat`: the HAT's address, for "that you own it"). */
+export function oauthGrantsView(grants: readonly OAuthGrantView[], hat: string) {
+  return grants.map((g) => ({ ...g, permissions: scopeLines(g.scopes, hat), grantedAt: when(g.grantedAt), lastUsedAt: when(g.lastUsedAt) }));
+}
+
 const WHAT: Record<ActivityType, string> = {
   login: 'Logged in',
   login_failed: 'Wrong password',

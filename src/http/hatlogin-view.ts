@@ -1,5 +1,7 @@
 import { cancelUrlOf, type ServiceRequest } from '../services/hatlogin.js';
-import { applicationAbout, strongestAccess } from './application-view.js';
+import { applicationAbout } from './application-view.js';
+import { asksForMore, permissionLines } from '../services/permission-words.js';
+import type { Permission } from '../store/ports.js';
 import type { Services } from '../services/index.js';
 import type { AppContext } from './context.js';
 import { seeOther } from './context.js';
@@ -17,20 +19,13 @@ export function flowUrl(request: ServiceRequest): string {
   return `/hatlogin?name=${encodeURIComponent(request.name)}&redirect=${encodeURIComponent(request.redirect)}${fallback}`;
 }
 
-/** Permissions in words, write first (readable permissions, issue 12). */
-export function permissionSentences(permissions: ReadonlyArray<{ namespace: string; access: string }>) {
-  return [...permissions]
-    .sort((a, b) => (a.access === b.access ? a.namespace.localeCompare(b.namespace) : a.access === 'write' ? -1 : 1))
-    .map((p) => ({
-      namespace: p.namespace,
-      write: p.access === 'write',
-      sentence: p.access === 'write' ? `See, add and change your ${p.namespace} data` : `See your ${p.namespace} data`,
-    }));
-}
-
-/** The facts both pages show about the service, shaped for the templates. */
-function serviceView(request: ServiceRequest) {
+/**
+ * The facts both pages show about the service, shaped for the templates. `allowed`: what the
+ * owner's current consent already gives the application, when it is enabled and asks again.
+ */
+function serviceView(request: ServiceRequest, allowed: readonly Permission[] | null) {
   const app = request.application;
+  const permissions = app ? permissionLines(app.permissions, allowed) : [];
   return {
     name: request.name,
     redirect: request.redirect,
@@ -46,9 +41,8 @@ function serviceView(request: ServiceRequest) {
           description: app.description,
           homepage: app.homepage,
           ...applicationAbout(app),
-          permissions: permissionSentences(
-            strongestAccess(app.permissions).map((p) => ({ namespace: p.namespace, access: p.write ? 'write' : 'read' })),
-          ),
+          permissions,
+          asksForMore: asksForMore(permissions),
         }
       : null,
   };
@@ -59,11 +53,17 @@ function serviceView(request: ServiceRequest) {
  * that follows a form post: both pages' forms may end at the service (a remembered approval
  * right after login), so both name it.
  */
-export async function renderFlowPage(ctx: AppContext, view: string, request: ServiceRequest, locals: Record<string, unknown> = {}) {
+export async function renderFlowPage(
+  ctx: AppContext,
+  view: string,
+  request: ServiceRequest,
+  locals: Record<string, unknown> = {},
+  allowed: readonly Permission[] | null = null,
+) {
   allowFormTarget(ctx, request.origin);
   // An application's logo is shown from its own (https) origin.
   if (request.application?.logoUrl) allowImagesFrom(ctx, [request.application.logoUrl]);
-  await renderPage(ctx, view, { service: serviceView(request), ...locals });
+  await renderPage(ctx, view, { service: serviceView(request, allowed), ...locals });
 }
 
 /**

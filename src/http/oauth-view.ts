@@ -1,11 +1,13 @@
 import type { ClientInstance, InteractionDetails, Provider } from 'oidc-provider';
 import { InvalidInput, NotAuthenticated, Titles } from '../errors.js';
 import type { Services } from '../services/index.js';
+import { asksForMore, scopeLines } from '../services/permission-words.js';
 import { displayHost } from '../services/redirects.js';
 import { isLoggedIn } from './browser-login.js';
-import { hatOf, seeOther, type AppContext } from './context.js';
+import { hatOf, type AppContext } from './context.js';
 import type { ProviderCache } from './oidc/providers.js';
 import { offerConsent } from './pages/consent.js';
+import { sendBack } from './pages/hop.js';
 import { renderPage } from './pages/render.js';
 import type { FormProblem, Page } from './pages/rerender.js';
 import { allowFormTarget } from './security.js';
@@ -14,23 +16,6 @@ import { sessionOf } from './session.js';
 /** What the OAuth interaction pages share (SPEC 12): the interaction, its client as shown, its pages. */
 
 const WRONG_PASSWORD = 'That password is not right. Please try again.';
-
-/** What each scope means to the owner, in the order the page lists them. */
-function describeScope(scope: string, hat: string): string | null {
-  switch (scope) {
-    case 'openid':
-      return `That you own ${hat}`;
-    case 'profile':
-      return 'Your name and your HAT name';
-    case 'email':
-      return 'Your email address';
-    case 'offline_access':
-      return 'Keep this access while you are away (until you revoke it)';
-  }
-  const m = /^data:([0-9a-z-]+):(read|write)$/.exec(scope);
-  if (m) return m[2] === 'write' ? `Read and change your "${m[1]}" data` : `Read your "${m[1]}" data`;
-  return null;
-}
 
 export interface ClientView {
   id: string;
@@ -79,10 +64,25 @@ export async function loadInteraction(
   return { provider, details, client: view };
 }
 
-/** Hands the owner's answer to the provider and follows it. */
-export async function finishInteraction(ctx: AppContext, provider: Provider, result: Record<string, unknown>, merge = false) {
+/**
+ * Hands the owner's answer to the provider and follows it. The provider's resume endpoint then
+ * redirects to the website, still within the form's redirects: for a website CSP cannot name,
+ * the resume goes by the hop page (pages/hop.ts).
+ */
+export async function finishInteraction(ctx: AppContext, provider: Provider, client: ClientView, result: Record<string, unknown>, merge = false) {
   const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
-  seeOther(ctx, to);
+  sendBack(ctx, to, client.redirect);
+}
+
+/**
+ * The scopes the client's current grant already holds of those asked for, when it has a grant
+ * (it asks again, for more); null for a first request. The provider names what is missing.
+ */
+function grantedBefore(details: InteractionDetails, asked: readonly string[]): string[] | null {
+  if (!details.grantId) return null;
+  const missing = details.prompt.details.missingOIDCScope;
+  const lacking = new Set(Array.isArray(missing) ? (missing as string[]) : []);
+  return asked.filter((s) => !lacking.has(s));
 }
 
 /** The scopes asked for, as the consent page lists and offers them. */
@@ -100,11 +100,14 @@ export function interactionPage(view: 'oauth-login' | 'oauth-consent', details: 
     const hat = tenant.kind === 'hat' ? tenant.address : '';
     const scopes = shownScopes(details);
     if (view === 'oauth-consent') offerConsent(ctx, { [client.id]: scopes }, { id: consentOffer(details) });
+    const asked = scopes.split(' ');
+    const lines = scopeLines(asked, hat, grantedBefore(details, asked));
     await renderPage(ctx, view, {
       client,
       uid: details.uid,
       shown: scopes,
-      scopes: scopes.split(' ').map((s) => describeScope(s, hat)).filter(Boolean),
+      scopes: lines,
+      asksForMore: asksForMore(lines),
       ...(problem?.retryMinutes ? { throttled: true, retryMinutes: problem.retryMinutes } : {}),
       ...(problem?.cause instanceof NotAuthenticated ? { error: WRONG_PASSWORD } : {}),
       ...(problem && !problem.cause ? { notice: { kind: 'info', text: problem.alert } } : {}),

@@ -79,10 +79,24 @@ function precomputed(options: Parameters<typeof helmet>[0]): Array<[string, stri
 /**
  * Lets this page's forms lead to `origin`: browsers apply `form-action` to the redirect that
  * follows a form post, so the approval page must name the service it sends the person back to.
+ * An origin CSP cannot name is left out (the header stays valid); its forms go by the hop page
+ * (pages/hop.ts).
  */
 export function allowFormTarget(ctx: AppContext, origin: string): void {
   const csp = ctx.response.get('Content-Security-Policy');
-  if (csp) ctx.set('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${origin}`));
+  if (csp && formActionCanName(origin)) ctx.set('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${origin}`));
+}
+
+/**
+ * Whether a CSP source expression can name the origin of `url`: CSP's host grammar has letters,
+ * digits, hyphens and dots only, so an IPv6 literal (`http://[::1]:8080`) cannot be allowed.
+ */
+export function formActionCanName(url: string): boolean {
+  try {
+    return !new URL(url).hostname.startsWith('[');
+  } catch {
+    return true; // a path on this server: 'self'
+  }
 }
 
 /**

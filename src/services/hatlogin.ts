@@ -1,5 +1,5 @@
 import { InvalidInput, Titles } from '../errors.js';
-import type { ApplicationRecord, HatRecord, Store } from '../store/ports.js';
+import type { ApplicationRecord, HatRecord, Permission, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import type { Approvals } from './approvals.js';
 import type { HatApplications } from './hat-applications.js';
@@ -158,6 +158,17 @@ export class HatLogin {
   /** What an approval page for `request` shows of its permissions, to hold its answer to. */
   shownPermissions(request: ServiceRequest): string {
     return permissionsKey(request.application?.permissions ?? []);
+  }
+
+  /**
+   * What the owner's current consent already gives the application of `request`, when it is
+   * enabled on `hat` and asks again (its registration grew): the approval page marks the rest
+   * "New". Null for a first request, a generic service, or an application the owner turned off.
+   */
+  async alreadyAllowed(hat: HatRecord, request: ServiceRequest): Promise<Permission[] | null> {
+    if (!request.application) return null;
+    const status = await this.applications.status(hat, request.application.id);
+    return status.enabled ? status.granted : null;
   }
 
   /** Whether the application still asks for what the approval page showed (`shownPermissions`). */

@@ -287,7 +287,7 @@ describe('Applications on the dashboard', () => {
     const browser = await loggedIn('appy');
     const page = await browser.get('/');
     assert.match(page.text, /<h3 id="avail-notes-name"><span class="service-name">Notes<\/span><\/h3>/);
-    assert.match(page.text, /Would be allowed to use:[^]*?notes<\/span>\s*<span class="access write">read and write<\/span>[^]*?profile<\/span>\s*<span class="access read">read only<\/span>/);
+    assert.match(page.text, /Would be allowed to use:[^]*?See, add and change your notes data<\/span>\s*<span class="access write">read and write<\/span>[^]*?See your profile data<\/span>\s*<span class="access read">read only<\/span>/);
     const reply = await browser.post('/dashboard/applications/notes/enable', { permissions: 'notes:write,profile:read' });
     assert.equal(reply.status, 303);
     const after = await browser.get('/');
@@ -383,13 +383,16 @@ describe('Applications on the dashboard', () => {
 
     const page = await browser.get('/');
     const card = page.text.slice(page.text.indexOf('id="app-growing-name"'), page.text.indexOf('/dashboard/applications/growing/disable'));
-    assert.match(card, /May use:[^]*?profile<\/span>\s*<span class="access read">read only<\/span>/);
-    assert.match(card, /Growing now also asks for:[^]*?notes<\/span>\s*<span class="access write">read and write<\/span>/);
+    assert.match(card, /May use:[^]*?See your profile data<\/span>\s*<span class="access read">read only<\/span>/);
+    // Consenting again: the added permission is marked New, the one it had is already allowed (issue 12).
+    const asks = card.slice(card.indexOf('Growing now asks for more'));
+    assert.match(asks, /<li class="permission is-new">\s*<span class="permission-text">See, add and change your notes data<\/span>\s*<span class="access write">read and write<\/span>\s*<span class="mark new">New<\/span>/);
+    assert.match(asks, /<li class="permission">\s*<span class="permission-text">See your profile data<\/span>\s*<span class="access read">read only<\/span>\s*<span class="mark allowed">already allowed<\/span>/);
     assert.match(card, /<input type="hidden" name="permissions" value="notes:write,profile:read">/);
 
     assert.equal((await browser.post('/dashboard/applications/growing/enable', { permissions: 'notes:write,profile:read' })).status, 303);
     const after = await browser.get('/');
-    assert.doesNotMatch(after.text, /Growing now also asks for/);
+    assert.doesNotMatch(after.text, /Growing now asks for more|class="mark /);
     const status = await server.call('appy', '/api/v2.6/applications/growing', { headers: { 'x-auth-token': await server.ownerToken('appy') } });
     assert.equal(status.json().active, true);
   });

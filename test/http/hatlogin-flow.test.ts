@@ -303,7 +303,10 @@ describe('Approving an approved application (SPEC 6.4-6.6)', () => {
     );
     const grown = await browser.get(flowPath('notes-app', CALLBACK));
     assert.equal(grown.status, 200);
-    assert.match(grown.text, /your calendar data/);
+    // What it adds is marked New, what the owner allowed before "already allowed" (issue 12).
+    assert.match(grown.text, /<li class="permission is-new">\s*<span class="permission-text">See your calendar data<\/span>\s*<span class="access read">read only<\/span>\s*<span class="mark new">New<\/span>/);
+    assert.match(grown.text, /See, add and change your notes data<\/span>\s*<span class="access write">read and write<\/span>\s*<span class="mark allowed">already allowed<\/span>/);
+    assert.match(grown.text, /it now asks for more/);
   });
 
   it('asks again after the owner disabled it, and the token of the new consent works at once', async () => {
@@ -314,6 +317,7 @@ describe('Approving an approved application (SPEC 6.4-6.6)', () => {
     await server.services.applications.disable(hat, 'notes-app', { via: 'dashboard' });
     const page = await browser.get(flowPath('notes-app', CALLBACK));
     assert.equal(page.status, 200, 'a disabled application is asked about again');
+    assert.doesNotMatch(page.text, /class="mark /, 'turned off, it asks afresh: nothing is marked');
     const again = await answer(browser, page, 'approve');
     const token = new URL(again.headers.location!).searchParams.get('token')!;
     const check = (t: string) => server.call('grace', '/users/access_token/validate', { headers: { 'x-auth-token': t } });

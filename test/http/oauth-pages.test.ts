@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { registerApp } from '../support/apps.js';
 import { FormClient, textOf, valueOf } from '../support/forms.js';
 import type { Reply } from '../support/http.js';
-import { authorizationRequest, discover } from '../support/oidc.js';
+import { authorizationRequest, discover, playBrowser } from '../support/oidc.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from '../support/server.js';
 
 /** The OAuth login and consent pages go the one page-form path (http/pages): re-render, consent offers. */
@@ -14,6 +14,7 @@ describe('OAuth interaction pages on the page-form path', () => {
   before(async () => {
     server = await startTestServer();
     await server.createHat('olga');
+    await server.createHat('oskar');
     await registerApp(server, 'notes', [{ namespace: 'notes', access: 'write' }]);
   });
   after(() => server.stop());
@@ -58,5 +59,24 @@ describe('OAuth interaction pages on the page-form path', () => {
     assert.match(other.text, /The request changed since this page was shown/);
     const again = await browser.post(confirm, { shown: valueOf(other.text, 'shown')! });
     assert.equal(again.status, 303, 'the page shown again is answered as shown');
+  });
+
+  it('asked again for more data, marks what is added "New" and what the grant holds "already allowed"', async () => {
+    const config = await discover(server, 'oskar', 'notes');
+    const browser = new FormClient(server, 'oskar');
+    const pages: string[] = [];
+    const first = await authorizationRequest(config, { redirect_uri: REDIRECT, scope: 'openid data:notes:read' });
+    await playBrowser(browser, first.url, { onPage: (kind, reply) => kind === 'consent' && pages.push(reply.text) });
+    assert.equal(pages.length, 1);
+    assert.match(pages[0]!, /<span class="permission-text">See your notes data<\/span>\s*<span class="access read">read only<\/span>\s*<\/li>/, 'a first request marks nothing');
+    assert.doesNotMatch(pages[0]!, /class="mark /);
+
+    const more = await authorizationRequest(config, { redirect_uri: REDIRECT, scope: 'openid data:notes:read data:notes:write' });
+    await playBrowser(browser, more.url, { onPage: (kind, reply) => kind === 'consent' && pages.push(reply.text) });
+    assert.equal(pages.length, 2, 'more scopes than the grant holds: the consent page again');
+    const again = pages[1]!;
+    assert.match(again, /it now asks for more/);
+    assert.match(again, /<span class="permission-text">That you own [^<]+<\/span>\s*<span class="mark allowed">already allowed<\/span>/);
+    assert.match(again, /<li class="permission is-new">\s*<span class="permission-text">See, add and change your notes data<\/span>\s*<span class="access write">read and write<\/span>\s*<span class="mark new">New<\/span>/);
   });
 });

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns';
 import * as oc from 'openid-client';
 import { STRONG_PASSWORD, type TestServer } from './server.js';
-import { FormClient, valueOf } from './forms.js';
+import { FormClient, unescape, valueOf } from './forms.js';
 import type { Reply } from './http.js';
 
 /**
@@ -64,6 +64,9 @@ export async function authorizationRequest(config: oc.Configuration, params: Rec
   return { url, verifier, state, nonce };
 }
 
+/** The target of a page's meta refresh. */
+export const HOP = /<meta http-equiv="refresh" content="0;url=([^"]+)">/;
+
 export interface BrowserOptions {
   password?: string;
   /** What to answer on the consent page: approve (default) or deny. */
@@ -97,6 +100,9 @@ export async function playBrowser(browser: FormClient, start: URL, options: Brow
           : await browser.post(`/oauth/interaction/${uid}/confirm`, { shown: valueOf(reply.text, 'shown') ?? '' });
       if (answer.status !== 303) throw Object.assign(new Error(`consent answered ${answer.status}`), { reply: answer });
       next = String(answer.headers.location);
+    } else if (reply.status === 200 && HOP.test(reply.text)) {
+      // Our hop page before a website CSP cannot name (pages/hop.ts): a browser follows its refresh.
+      next = unescape(HOP.exec(reply.text)![1]!);
     } else {
       throw Object.assign(new Error(`unexpected page ${reply.status}: ${reply.text.slice(0, 300)}`), { reply });
     }

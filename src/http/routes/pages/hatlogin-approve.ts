@@ -7,6 +7,7 @@ import { hatOf, seeOther, type AppContext, type AppRouter } from '../../context.
 import { flowUrl, renderFlowPage, startAgain } from '../../hatlogin-view.js';
 import { claimConsent, offerConsent } from '../../pages/consent.js';
 import { flash } from '../../pages/flash.js';
+import { sendBack } from '../../pages/hop.js';
 import { checkCsrf, sessionIsLive } from '../../session.js';
 
 const PERMISSIONS_CHANGED = 'The application changed what it asks for. Please review it again.';
@@ -19,7 +20,7 @@ const PERMISSIONS_CHANGED = 'The application changed what it asks for. Please re
 export async function renderApproval(ctx: AppContext, hatlogin: HatLogin, request: ServiceRequest): Promise<void> {
   const shown = { [request.name]: hatlogin.shownPermissions(request) };
   const pendingId = offerConsent(ctx, shown, { request: { name: request.name, redirect: request.redirect, ...(request.fallback ? { fallback: request.fallback } : {}) } });
-  await renderFlowPage(ctx, 'hatlogin-approve', request, { pendingId });
+  await renderFlowPage(ctx, 'hatlogin-approve', request, { pendingId }, await hatlogin.alreadyAllowed(hatOf(ctx), request));
 }
 
 /** The approval page's answers on a HAT host (SPEC 6.5): approve, deny, or log out. */
@@ -42,12 +43,13 @@ export function hatloginApproveRoutes(router: AppRouter, services: Services): vo
     // Exactly what the page showed, whatever the form's other fields say now.
     const request = await hatlogin.parse(consent.request);
     const actor = { clientIp: ctx.ip };
-    if (decision === 'deny') return seeOther(ctx, await hatlogin.deny(hat, request, actor));
+    // Back to the service: a direct 303, or the hop page when CSP cannot name it (pages/hop.ts).
+    if (decision === 'deny') return sendBack(ctx, await hatlogin.deny(hat, request, actor));
     if (!hatlogin.stillAsShown(request, consent.permissions)) {
       flash(ctx, 'info', PERMISSIONS_CHANGED);
       return seeOther(ctx, flowUrl(request));
     }
-    seeOther(ctx, await hatlogin.approve(hat, request, actor));
+    sendBack(ctx, await hatlogin.approve(hat, request, actor));
   };
   router.post('/hatlogin/approve', answer('approve'));
   router.post('/hatlogin/deny', answer('deny'));

@@ -6,6 +6,7 @@ import { readForm } from '../../body.js';
 import { isLoggedIn, logIn } from '../../browser-login.js';
 import { hatOf, seeOther, type AppContext, type AppRouter } from '../../context.js';
 import { flowUrl, renderFlowPage, startAgain } from '../../hatlogin-view.js';
+import { sendBack } from '../../pages/hop.js';
 import { onPage, type FormProblem, type Page } from '../../pages/rerender.js';
 import { checkCsrf, sessionIsLive } from '../../session.js';
 import { renderApproval } from './hatlogin-approve.js';
@@ -34,7 +35,8 @@ export function hatloginLoginRoutes(router: AppRouter, services: Services): void
     const request = await hatlogin.parse({ name, redirect, application_id, redirect_uri, fallback });
     if (!isLoggedIn(ctx)) return loginPage(request, clusterGoUrl)(ctx);
     const remembered = await hatlogin.approveIfRemembered(hatOf(ctx), request, { clientIp: ctx.ip });
-    if (remembered) return seeOther(ctx, remembered);
+    // Often the end of the login form's redirects, which form-action governs: see pages/hop.ts.
+    if (remembered) return sendBack(ctx, remembered);
     return renderApproval(ctx, hatlogin, request);
   });
 

@@ -32,7 +32,7 @@ export function oauthConsentRoutes(router: AppRouter, services: Services, cache:
     const grantId = await grant.save();
     await services.oauth.rememberClient(hat.name, client.id, { name: client.name, host: client.host, selfDescribed: client.selfDescribed });
     await logDecision(ctx, services, client, 'approval', `scopes: ${shownScopes(details)}`);
-    return finishInteraction(ctx, provider, { consent: details.grantId ? {} : { grantId } }, true);
+    return finishInteraction(ctx, provider, client, { consent: details.grantId ? {} : { grantId } }, true);
   });
 
   router.post('/oauth/interaction/:uid/abort', async (ctx) => {
@@ -40,6 +40,6 @@ export function oauthConsentRoutes(router: AppRouter, services: Services, cache:
     const { provider, client } = await loadInteraction(ctx, cache);
     checkCsrf(ctx, form._csrf);
     await logDecision(ctx, services, client, 'denial');
-    return finishInteraction(ctx, provider, { error: 'access_denied', error_description: 'The owner of the HAT did not allow it' });
+    return finishInteraction(ctx, provider, client, { error: 'access_denied', error_description: 'The owner of the HAT did not allow it' });
   });
 }

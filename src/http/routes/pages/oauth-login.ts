@@ -15,7 +15,7 @@ export function oauthLoginRoutes(router: AppRouter, services: Services, cache: P
     const hat = hatOf(ctx);
     if (details.prompt.name === 'login') {
       const ts = loginStands(ctx, details);
-      if (ts !== null) return finishInteraction(ctx, provider, { login: { accountId: hat.ownerId, ts } });
+      if (ts !== null) return finishInteraction(ctx, provider, client, { login: { accountId: hat.ownerId, ts } });
       return interactionPage('oauth-login', details, client)(ctx);
     }
     if (!isLoggedIn(ctx)) return interactionPage('oauth-login', details, client)(ctx);
@@ -31,6 +31,6 @@ export function oauthLoginRoutes(router: AppRouter, services: Services, cache: P
       logIn(ctx, services, form.password ?? '', attempt),
     );
     if (details.prompt.name !== 'login') return seeOther(ctx, `/oauth/interaction/${details.uid}`);
-    return finishInteraction(ctx, provider, { login: { accountId: hatOf(ctx).ownerId, ts: Math.floor(Date.now() / 1000) } });
+    return finishInteraction(ctx, provider, client, { login: { accountId: hatOf(ctx).ownerId, ts: Math.floor(Date.now() / 1000) } });
   });
 }
