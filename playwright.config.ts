@@ -13,6 +13,10 @@ export default defineConfig({
   workers: 2,
   retries: 0,
   outputDir: 'test-results/e2e',
+  // Empties test-results/screenshots (the page states saved by e2e/page-check.ts) before a run,
+  // and writes its index.html after it.
+  globalSetup: './e2e/global-setup.ts',
+  globalTeardown: './e2e/global-teardown.ts',
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'test-results/e2e-report' }]],
   use: {
     browserName: 'chromium',

@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
-import { expect, registration, saveScreenshot, test } from './fixtures.js';
+import { expect, registration, test } from './fixtures.js';
+import { record } from './page-check.js';
 
 const PASSWORD = 'copper meadow lantern okapi';
 const NEW_PASSWORD = 'saffron glacier tandem wharf';
@@ -47,7 +48,6 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     // Log in.
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Log in to your HAT');
     await expect(page.getByLabel('Your HAT password')).toBeFocused();
-    await saveScreenshot(page, testInfo, 'dashboard-login');
     await logIn(page, PASSWORD);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(address);
     await expect(page.getByText('No service has access to your HAT.')).toBeVisible();
@@ -84,12 +84,10 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await expect(newest.getByRole('cell').nth(2)).toHaveText(`HAT Login Demo at localhost:${demo.port}`);
     await expect(newest.getByRole('cell').nth(4)).toHaveText('Log in with HAT');
     await expect(log).toContainText('Logged in');
-    await saveScreenshot(page, testInfo, 'dashboard');
 
     await page.setViewportSize({ width: 375, height: 800 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, 'no sideways scrolling at 375px').toBeLessThanOrEqual(0);
-    await saveScreenshot(page, testInfo, 'dashboard-mobile');
     await page.setViewportSize({ width: 1280, height: 800 });
 
     // The download of the activity log carries the same entry.
@@ -102,7 +100,7 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await website.getByRole('link', { name: /^Revoke/ }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Revoke localhost:${demo.port}?`);
     await expect(page.locator('.consequences')).toContainText('It will no longer learn that you own this HAT');
-    await saveScreenshot(page, testInfo, 'dashboard-revoke-confirm');
+    await record(page, testInfo, 'revoke-confirm-website');
     await page.getByRole('link', { name: /^Keep/ }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(address);
     await expect(website).toBeVisible();
@@ -127,7 +125,6 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await page.getByLabel('Repeat the new password').fill('password2024');
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.locator('#newPassword-error')).toContainText('The new password is too easy to guess');
-    await saveScreenshot(page, testInfo, 'dashboard-password-error');
 
     await page.getByLabel('Current password').fill(PASSWORD);
     await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
@@ -136,7 +133,7 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await expect(page.getByRole('status')).toContainText('Your password is changed. You are still logged in here');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(address);
 
-    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await expect(page.getByRole('status')).toHaveText('You have logged out.');
     await logIn(page, PASSWORD);
     await expect(page.getByRole('alert')).toHaveText('That password is not right. Please try again.');

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { expect, type Page, type TestInfo } from '@playwright/test';
-import { saveScreenshot } from './fixtures.js';
+import { SCREENSHOT_DIR, saveScreenshot } from './fixtures.js';
 
 /**
  * Issue 12: every page state the e2e suite reaches is checked by axe-core and photographed at
@@ -14,25 +16,36 @@ export const SCREENSHOT_WIDTHS = [1280, 390] as const;
 
 /** axe-core in the page (evaluate is not subject to the page's CSP); no violations allowed. */
 export async function expectAccessible(page: Page, state: string): Promise<void> {
-  await page.evaluate(AXE_SOURCE);
+  // Injected once per document; a page shown again after a form or a redirect is a new document.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
-    const result = await axe.run();
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const result = await axe.run(document, { rules: { 'target-size': { enabled: true } } });
     return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
   });
   expect(violations, `axe-core on ${state}`).toEqual([]);
 }
 
 /**
- * Checks the page with axe and saves it at 1280 and 390 px as
- * test-results/screenshots/<state>-<width>.png (also attached to the HTML report).
+ * Checks the page with axe and saves it, at 1280 and at 390 px (the phone layout is a page of its
+ * own: the activity table becomes cards, the header wraps), as
+ * test-results/screenshots/<state>-<width>.png, also attached to the HTML report.
  * `state` names the page state and must be unique across the suite, e.g. `dashboard-home`.
  */
 export async function record(page: Page, testInfo: TestInfo, state: string): Promise<void> {
-  await expectAccessible(page, state);
+  // The folder is emptied before each run (e2e/global-setup.ts), so a file already there means a
+  // second state of this run with the same name, which would replace the first one's pictures.
+  const first = path.join(SCREENSHOT_DIR, `${state}-${SCREENSHOT_WIDTHS[0]}.png`);
+  if (testInfo.retry === 0 && testInfo.repeatEachIndex === 0) {
+    expect(existsSync(first), `the page state name "${state}" is used once in the suite`).toBe(false);
+  }
   const size = page.viewportSize() ?? { width: 1280, height: 800 };
   for (const width of SCREENSHOT_WIDTHS) {
     await page.setViewportSize({ width, height: 800 });
+    await expectAccessible(page, `${state} at ${width} px`);
+    // WCAG 1.4.10 (reflow), which axe cannot see: nothing makes the page scroll sideways.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, `${state} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0);
     await saveScreenshot(page, testInfo, `${state}-${width}`);
   }
   await page.setViewportSize(size);

@@ -146,7 +146,7 @@ test.describe('account recovery from the mail (SPEC 13)', () => {
 
     await page.getByLabel('Your HAT password').fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await expect(page.getByRole('button', { name: 'Log out' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Log out', exact: true })).toBeVisible();
 
     await page.goto(link);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('This link no longer works');

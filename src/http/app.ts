@@ -26,6 +26,7 @@ import { dashboardLoginRoutes } from './routes/pages/dashboard-login.js';
 import { dashboardPasswordRoutes } from './routes/pages/dashboard-password.js';
 import { dashboardServicesRoutes } from './routes/pages/dashboard-services.js';
 import { dashboardRevokeRoutes } from './routes/pages/dashboard-revoke.js';
+import { dashboardSessionsRoutes } from './routes/pages/dashboard-sessions.js';
 import { hatloginApproveRoutes } from './routes/pages/hatlogin-approve.js';
 import { hatloginLoginRoutes } from './routes/pages/hatlogin-login.js';
 import { continueRoutes } from './routes/pages/continue.js';
@@ -77,6 +78,7 @@ function hatRouter(services: Services, oauth: ProviderCache): AppRouter {
   dashboardLoginRoutes(router, services);
   dashboardServicesRoutes(router, services);
   dashboardRevokeRoutes(router, services);
+  dashboardSessionsRoutes(router, services);
   dashboardPasswordRoutes(router, services);
   dashboardActivityRoutes(router, services);
   recoveryRoutes(router, services);

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { SessionStore } from '../store/ports.js';
 import type { AppContext } from './context.js';
 import { CsrfRejected } from './errors.js';
+import { isBackChannel } from './oidc/provider.js';
 import { isApiPath } from './paths.js';
 import type { Notice } from './pages/flash.js';
 import type { ConsentOffer } from './pages/consent.js';
@@ -32,9 +33,19 @@ export interface BrowserSession {
   consents?: Record<string, ConsentOffer>;
   /** The HAT just created with the sign-up form, for /signup/ready. */
   newHat?: NewHat;
+  /**
+   * When a request last noted that this logged-in session is in use (at most once a minute,
+   * `SEEN_EVERY_MS`): the change makes it saved, and the save is its "last active" time.
+   */
+  seenAt?: number;
   /** Destinations waiting for their /continue page, by hop id (pages/hop.ts). */
   hops?: Record<string, Hop>;
 }
+
+/** How often a logged-in session in use is saved again, so that the owner's list knows it is active. */
+export const SEEN_EVERY_MS = 60_000;
+/** The User-Agent kept with a session is cut to this many characters. */
+const USER_AGENT_CHARS = 300;
 
 /** The session as koa-session gives it: the data above, and its own methods. */
 export type LiveSession = BrowserSession & {
@@ -52,6 +63,19 @@ export function pageSession(ctx: AppContext): LiveSession {
   const session = sessionOf(ctx);
   if (!session) throw new Error('pageSession() needs the session middleware');
   return session;
+}
+
+/**
+ * The id of the session each request found in the store. A save under that id is an update,
+ * which writes nothing once the session was ended meanwhile ("log out everywhere", a password
+ * change): a request in flight cannot bring it back. Any other id is a new session (a first
+ * save, or a new id after a login).
+ */
+const loadedIds = new WeakMap<object, string>();
+
+/** The stored session this request came with (verified, of this tenant); null when none. */
+export function currentSessionId(ctx: AppContext): string | null {
+  return loadedIds.get(ctx) ?? null;
 }
 
 /** The tenant a session belongs to: a HAT's name, or '' for the cluster's own pages. */
@@ -82,14 +106,28 @@ export function browserSession(app: Koa<any, any>, config: Config, sessions: Ses
       store: {
         async get(id: string, _maxAge: number, { ctx }: { ctx?: AppContext }) {
           const found = await sessions.get(id);
-          return found && ctx && found.hat === tenantKey(ctx) ? found.data : null;
+          if (!found || !ctx || found.hat !== tenantKey(ctx)) return null;
+          loadedIds.set(ctx, id);
+          return found.data;
         },
         async set(id: string, data: Record<string, unknown>, maxAge: number, { ctx }: { ctx?: AppContext }) {
           // Renewed while in use, but never past SESSION_MAX_AGE_DAYS after the login (SPEC 7).
-          const idleEnd = Date.now() + maxAge;
+          const now = Date.now();
+          const idleEnd = now + maxAge;
           const loggedInAt = typeof data.loggedInAt === 'number' ? data.loggedInAt : null;
           const end = loggedInAt === null ? idleEnd : Math.min(idleEnd, loggedInAt + config.sessionMaxAgeMs);
-          await sessions.set({ id, hat: ctx ? tenantKey(ctx) : '', data, expiresAt: new Date(end) });
+          const record = {
+            id,
+            hat: ctx ? tenantKey(ctx) : '',
+            data,
+            expiresAt: new Date(end),
+            // For the owner's list of sessions (SPEC 7).
+            userAgent: (ctx?.get('user-agent') ?? '').slice(0, USER_AGENT_CHARS),
+            loggedInAt: data.owner === true && loggedInAt !== null ? new Date(loggedInAt) : null,
+            lastSeenAt: new Date(now),
+          };
+          if (ctx && loadedIds.get(ctx) === id) await sessions.update(record);
+          else await sessions.set(record);
         },
         async destroy(id: string) {
           await sessions.destroy(id);
@@ -101,12 +139,24 @@ export function browserSession(app: Koa<any, any>, config: Config, sessions: Ses
   return async function sessionForPages(ctx: AppContext, next: Next): Promise<void> {
     // API calls never use the session: skipping it spares them a store read when a browser
     // sends the cookie along, and a fresh session id (32 random bytes) when it does not.
-    if (isApiPath(ctx.path)) return next();
+    // Nor do the OAuth provider's back-channel endpoints (the token endpoint and the like).
+    if (isApiPath(ctx.path) || isBackChannel(ctx.path)) return next();
     // Behind a TLS-terminating proxy Koa may not know the request was https; the cookie still is.
     if (https) (ctx.cookies as unknown as { secure: boolean }).secure = true;
     ctx.state.sessionMaxAgeMs = config.sessionMaxAgeMs;
-    return middleware(ctx as never, next);
+    return middleware(ctx as never, async () => {
+      noteInUse(ctx);
+      await next();
+    });
   };
+}
+
+/** A logged-in session in use is saved at least once a minute: its save time is its "last active". */
+function noteInUse(ctx: AppContext): void {
+  const session = sessionOf(ctx);
+  if (session?.owner !== true) return;
+  const now = Date.now();
+  if (now - (session.seenAt ?? 0) >= SEEN_EVERY_MS) session.seenAt = now;
 }
 
 const csrf = new Csrf();

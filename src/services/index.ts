@@ -32,6 +32,7 @@ import { Emails } from './emails.js';
 import { LinkMailer } from './links.js';
 import { createMailer, type Mailer } from './mail.js';
 import { Recovery } from './recovery.js';
+import { BrowserSessions } from './sessions.js';
 
 /** The domain, wired once per process. Routes receive this and nothing of the store. */
 export interface Services {
@@ -43,6 +44,8 @@ export interface Services {
   ping(): Promise<void>;
   /** Browser sessions, for the session middleware. */
   sessions: SessionStore;
+  /** The owner's list of browser sessions: end one, or all ("log out everywhere", SPEC 7). */
+  browserSessions: BrowserSessions;
   hats: HatDirectory;
   keys: KeyRing;
   tokens: Tokens;
@@ -122,7 +125,8 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
   metrics.cacheSize('hats', () => hats.cached);
   metrics.cacheSize('keys', () => keys.cached);
   metrics.cacheSize('tokens', () => auth.cached);
-  const owners = new Owners(store, hats, hasher, throttle, activity, tokens, passwordRules);
+  const browserSessions = new BrowserSessions(store.sessions, activity);
+  const owners = new Owners(store, hats, hasher, throttle, activity, tokens, passwordRules, browserSessions);
   const mailer = createMailer(config);
   const links = new LinkMailer(config, store, mailer, log);
   const emails = new Emails(store, hats, owners, links, activity);
@@ -132,6 +136,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     storeKind: store.kind,
     ping: () => store.ping(),
     sessions: store.sessions,
+    browserSessions,
     hats,
     keys,
     tokens,

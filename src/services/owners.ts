@@ -3,6 +3,7 @@ import type { HatRecord, Store } from '../store/ports.js';
 import type { ActivityLog } from './activity.js';
 import { nextSecond, untilSecond } from './clock.js';
 import type { HatDirectory } from './hats.js';
+import type { BrowserSessions } from './sessions.js';
 import type { PasswordHasher } from './passwords.js';
 import { MAX_PASSWORD_LENGTH, type PasswordRules } from './strength.js';
 import type { LoginThrottle } from './throttle.js';
@@ -34,6 +35,7 @@ export class Owners {
     private readonly activity: ActivityLog,
     private readonly tokens: Tokens,
     private readonly rules: PasswordRules,
+    private readonly sessions: BrowserSessions,
   ) {}
 
   /**
@@ -145,7 +147,7 @@ export class Owners {
     const notBefore = nextSecond();
     const keepServices = options.keepServices === true;
     await this.store.hats.setPassword(hat.name, hash, notBefore, !keepServices);
-    await this.store.sessions.destroyForHat(hat.name);
+    await this.sessions.endAllSilently(hat.name);
     await this.activity.record({
       hat: hat.name,
       type: options.type ?? 'password_changed',
@@ -162,7 +164,7 @@ export class Owners {
    */
   async setDisabled(hat: string, disabled: boolean): Promise<void> {
     await this.store.hats.setDisabled(hat, disabled);
-    if (disabled) await this.store.sessions.destroyForHat(hat);
+    if (disabled) await this.sessions.endAllSilently(hat);
   }
 }
 

@@ -35,7 +35,7 @@ export const HAT_EFFECTS: HatEffects = {
     count: null,
   },
   keys: { list: null, add: (key) => key.hat },
-  sessions: { get: null, set: null, destroy: null, destroyForHat: null },
+  sessions: { get: null, set: null, update: null, destroy: null, destroyForHat: null, listLoggedIn: null },
   activity: { append: null, list: null, count: null },
   applications: { create: null, update: null, get: null, list: null, remove: null },
   grants: { get: null, list: null, put: (grant) => grant.hat, touch: null, removeForApplication: 'every' },

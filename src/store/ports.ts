@@ -44,6 +44,24 @@ export interface SessionRecord {
   hat: string;
   data: Record<string, unknown>;
   expiresAt: Date;
+  /**
+   * What the owner's list of sessions shows (SPEC 7): written with the session, read back only
+   * by `listLoggedIn` (`get` returns the four fields above). The browser's User-Agent ('' when
+   * none); when the owner logged in on it (null or absent while nobody is); when this write
+   * happened (default: now).
+   */
+  userAgent?: string;
+  loggedInAt?: Date | null;
+  lastSeenAt?: Date;
+}
+
+/** One logged-in browser session as the owner's list shows it (SPEC 7), without its contents. */
+export interface SessionSummary {
+  id: string;
+  userAgent: string;
+  loggedInAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
 }
 
 /** Every kind of activity-log entry (a list, so that tests can go through each). */
@@ -216,10 +234,18 @@ export interface KeyStore {
 
 export interface SessionStore {
   get(id: string): Promise<SessionRecord | null>;
+  /** Writes the session, making it when there is none of this id. */
   set(session: SessionRecord): Promise<void>;
+  /**
+   * Writes a session that is still there; false, writing nothing, when there is none (it was
+   * ended meanwhile): a request in flight when a session was ended cannot bring it back.
+   */
+  update(session: SessionRecord): Promise<boolean>;
   destroy(id: string): Promise<void>;
-  /** Ends every session of the HAT (password change). */
+  /** Ends every session of the HAT (password change, "log out everywhere"). */
   destroyForHat(hat: string): Promise<number>;
+  /** The HAT's unexpired sessions with a logged-in owner, most recently seen first. */
+  listLoggedIn(hat: string): Promise<SessionSummary[]>;
 }
 
 export interface ActivityStore {

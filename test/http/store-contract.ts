@@ -294,6 +294,41 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>, op
         assert.notEqual(await store().sessions.get(ids[2]!), null);
         assert.equal(await store().sessions.destroyForHat(hat), 0);
       });
+
+      it('update writes a session that is there, and never brings back one that was ended', async () => {
+        const id = fresh('sid');
+        assert.equal(await store().sessions.update({ id, hat: 'h', data: { n: 1 }, expiresAt: future() }), false);
+        assert.equal(await store().sessions.get(id), null, 'update makes no session');
+        await store().sessions.set({ id, hat: 'h', data: { n: 1 }, expiresAt: future() });
+        const expiresAt = future();
+        assert.equal(await store().sessions.update({ id, hat: 'h', data: { n: 2 }, expiresAt }), true);
+        assert.deepEqual(await store().sessions.get(id), { id, hat: 'h', data: { n: 2 }, expiresAt });
+        await store().sessions.destroy(id);
+        assert.equal(await store().sessions.update({ id, hat: 'h', data: { n: 3 }, expiresAt }), false);
+        assert.equal(await store().sessions.get(id), null);
+      });
+
+      it('listLoggedIn gives the HAT’s unexpired logged-in sessions, most recently seen first, with browser and times', async () => {
+        const hat = fresh('hat');
+        const at = (secondsAgo: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - secondsAgo * 1000);
+        const [older, newer, anonymous, expired, elsewhere] = [fresh('sid'), fresh('sid'), fresh('sid'), fresh('sid'), fresh('sid')];
+        const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 3600_000);
+        await store().sessions.set({ id: older, hat, data: { owner: true }, expiresAt, userAgent: 'Firefox', loggedInAt: at(300), lastSeenAt: at(200) });
+        await store().sessions.set({ id: newer, hat, data: { owner: true }, expiresAt, userAgent: 'Chrome', loggedInAt: at(100), lastSeenAt: at(10) });
+        await store().sessions.set({ id: anonymous, hat, data: {}, expiresAt, userAgent: 'curl', lastSeenAt: at(5) });
+        await store().sessions.set({ id: expired, hat, data: {}, expiresAt: at(1), loggedInAt: at(600), lastSeenAt: at(2) });
+        await store().sessions.set({ id: elsewhere, hat: fresh('hat'), data: {}, expiresAt, loggedInAt: at(50), lastSeenAt: at(1) });
+        assert.deepEqual(await store().sessions.listLoggedIn(hat), [
+          { id: newer, userAgent: 'Chrome', loggedInAt: at(100), lastSeenAt: at(10), expiresAt },
+          { id: older, userAgent: 'Firefox', loggedInAt: at(300), lastSeenAt: at(200), expiresAt },
+        ]);
+        // A later write moves the session up; `get` still answers only the session itself.
+        assert.equal(await store().sessions.update({ id: older, hat, data: { owner: true }, expiresAt, userAgent: 'Firefox', loggedInAt: at(300), lastSeenAt: at(0) }), true);
+        assert.deepEqual((await store().sessions.listLoggedIn(hat)).map((s) => s.id), [older, newer]);
+        assert.deepEqual(await store().sessions.get(older), { id: older, hat, data: { owner: true }, expiresAt });
+        await store().sessions.destroyForHat(hat);
+        assert.deepEqual(await store().sessions.listLoggedIn(hat), []);
+      });
     });
 
     describe('activity', () => {

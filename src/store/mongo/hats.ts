@@ -37,12 +37,29 @@ export function hatSchema() {
   return hat;
 }
 
-/** Bumps a HAT's revision inside the caller's transaction (grants, approvals). */
-export type BumpRevision = (hat: string, session: ClientSession) => Promise<unknown>;
+/**
+ * Bumps a HAT's revision inside the caller's transaction (grants, approvals, keys, key rotation,
+ * an operator's deletion, a confirmed email), writing `set` in the same update; resolves to the
+ * new revision, or null when there is no such HAT.
+ */
+export type BumpRevision = (hat: string, session: ClientSession, set?: Partial<Pick<HatDoc, 'disabled' | 'email'>>) => Promise<number | null>;
 
-/** Every write that changes what a token or session may do bumps this, in its own transaction. */
+/**
+ * Every write that changes what a token or session may do bumps this, in its own transaction:
+ * the one update for it, shared by every aggregate that writes such a change.
+ */
 export function revisionBump({ models }: Mongo): BumpRevision {
-  return (hat, session) => models.hats.updateOne({ _id: String(hat) }, { $inc: { revision: 1 } }, { session });
+  return async (hat, session, set = {}) => {
+    const bumped = await models.hats
+      .findOneAndUpdate(
+        { _id: String(hat) },
+        { $inc: { revision: 1 }, ...(Object.keys(set).length ? { $set: set } : {}) },
+        { session, returnDocument: 'after', projection: { revision: 1 } },
+      )
+      .lean<Pick<HatDoc, 'revision'>>()
+      .exec();
+    return bumped ? Number(bumped.revision) : null;
+  };
 }
 
 function hatFromDoc(d: HatDoc): HatRecord {

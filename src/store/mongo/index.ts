@@ -44,19 +44,20 @@ export async function openMongoStore(uri: string, options: MongoStoreOptions = {
   const reserve = sequenceReserver(mongo);
   const once = await preparing(conn, () => mongoOnce(conn, (err) => uniqueViolationOf(err, 'id') !== null));
   const oidc = await preparing(conn, () => openMongoOidc(conn));
-  const resets = await preparing(conn, () => mongoResets(conn));
+  const resets = await preparing(conn, () => mongoResets(conn, bump));
   const operator = await preparing(conn, () =>
     mongoOperatorStores({
       conn,
       transaction: mongo.transaction,
       insertKey: (key, seq, session) => mongo.models.keys.insertMany([keyDoc(key, seq)], { session, lean: true }),
+      bump,
     }),
   );
   const store: Store = {
     kind: 'mongodb',
     oidc,
     hats: mongoHats(mongo),
-    keys: mongoKeys(mongo),
+    keys: mongoKeys(mongo, bump),
     sessions: mongoSessions(mongo),
     activity: mongoActivity(mongo, reserve),
     applications: mongoApplications(mongo),

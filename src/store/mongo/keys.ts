@@ -3,7 +3,7 @@ import type { KeyRecord, KeyStore } from '../ports.js';
 import { translateUnique } from './errors.js';
 import { schemaOptions } from './documents.js';
 import type { Mongo } from './models.js';
-import type { HatDoc } from './hats.js';
+import type { BumpRevision } from './hats.js';
 
 export interface KeyDoc {
   _id: string;
@@ -41,8 +41,8 @@ export function keyDoc(key: KeyRecord, seq: number): KeyDoc {
 }
 
 /** A HAT's signing keys. Adding one bumps the HAT's revision in the same transaction. */
-export function mongoKeys({ models, transaction }: Mongo): KeyStore {
-  const { hats: Hats, keys: Keys } = models;
+export function mongoKeys({ models, transaction }: Mongo, bump: BumpRevision): KeyStore {
+  const { keys: Keys } = models;
   return {
     async list(hat) {
       const docs = await Keys.find({ hat: String(hat) }).sort({ createdAt: -1, seq: -1 }).lean<KeyDoc[]>().exec();
@@ -51,16 +51,10 @@ export function mongoKeys({ models, transaction }: Mongo): KeyStore {
     async add(key) {
       try {
         await transaction(async (session) => {
-          const bumped = await Hats.findOneAndUpdate(
-            { _id: String(key.hat) },
-            { $inc: { revision: 1 } },
-            { session, returnDocument: 'after', projection: { revision: 1 } },
-          )
-            .lean<Pick<HatDoc, 'revision'>>()
-            .exec();
+          const revision = await bump(key.hat, session);
           // SQLite's foreign key refuses a key for a HAT that does not exist; so does this.
-          if (!bumped) throw new Error(`Cannot add a key: there is no HAT named ${String(key.hat)}`);
-          await Keys.insertMany([keyDoc(key, Number(bumped.revision))], { session, lean: true });
+          if (revision === null) throw new Error(`Cannot add a key: there is no HAT named ${String(key.hat)}`);
+          await Keys.insertMany([keyDoc(key, revision)], { session, lean: true });
         });
       } catch (err) {
         translateUnique(err, 'kid');

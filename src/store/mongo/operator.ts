@@ -1,5 +1,6 @@
 import { Schema, type ClientSession, type Connection } from 'mongoose';
 import type { HatAdminStore, HatCounts, KeyRecord, KeyRotationStore } from '../ports.js';
+import type { BumpRevision } from './hats.js';
 
 /**
  * Key rotation (SPEC 4) and the operator's HAT listing and deletion (SPEC 9) in MongoDB. Filters
@@ -10,6 +11,8 @@ export interface OperatorDeps {
   transaction: <T>(fn: (session: ClientSession) => Promise<T>) => Promise<T>;
   /** Inserts the key document exactly as the keys port does (its `seq` is the HAT's revision). */
   insertKey: (key: KeyRecord, seq: number, session: ClientSession) => Promise<unknown>;
+  /** The hats aggregate's revision bump (hats.ts). */
+  bump: BumpRevision;
 }
 
 interface RetirementDoc {
@@ -35,7 +38,7 @@ const COUNTED: Record<keyof HatCounts, string> = {
   activity: 'activity',
 };
 
-export async function mongoOperatorStores({ conn, transaction, insertKey }: OperatorDeps): Promise<{
+export async function mongoOperatorStores({ conn, transaction, insertKey, bump }: OperatorDeps): Promise<{
   keyRotation: KeyRotationStore;
   hatAdmin: HatAdminStore;
 }> {
@@ -51,12 +54,6 @@ export async function mongoOperatorStores({ conn, transaction, insertKey }: Oper
     await model.createIndexes();
   }
   const hats = () => conn.collection('hats');
-  const bump = (hat: string, session: ClientSession, set: Record<string, unknown> = {}) =>
-    hats().findOneAndUpdate(
-      { _id: String(hat) as never },
-      { $inc: { revision: 1 }, ...(Object.keys(set).length ? { $set: set } : {}) },
-      { session, returnDocument: 'after', projection: { revision: 1 } },
-    );
 
   /** Every document of the HAT in every collection that keeps a `hat` field, whoever added it. */
   const removeHeld = async (name: string) => {
@@ -70,8 +67,8 @@ export async function mongoOperatorStores({ conn, transaction, insertKey }: Oper
   const keyRotation: KeyRotationStore = {
     async rotate(key, { retireAt, revoke }) {
       return transaction(async (session) => {
-        const bumped = await bump(key.hat, session);
-        if (!bumped) return false;
+        const revision = await bump(key.hat, session);
+        if (revision === null) return false;
         const kids = await conn.collection('keys').find({ hat: String(key.hat) }, { session, projection: { _id: 1 } }).toArray();
         if (kids.length > 0) {
           await Retirements.bulkWrite(
@@ -85,7 +82,7 @@ export async function mongoOperatorStores({ conn, transaction, insertKey }: Oper
             { session },
           );
         }
-        await insertKey(key, Number(bumped.revision), session);
+        await insertKey(key, revision, session);
         return true;
       });
     },
@@ -115,8 +112,7 @@ export async function mongoOperatorStores({ conn, transaction, insertKey }: Oper
     async remove(hat, reservedUntil) {
       const name = String(hat);
       const existed = await transaction(async (session) => {
-        const bumped = await bump(name, session, { disabled: true });
-        if (!bumped) return false;
+        if ((await bump(name, session, { disabled: true })) === null) return false;
         await Reserved.updateOne({ _id: name }, { $max: { until: new Date(reservedUntil) } }, { upsert: true, session });
         return true;
       });

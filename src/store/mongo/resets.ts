@@ -1,6 +1,7 @@
 import type { ClientSession, Connection } from 'mongoose';
 import { UniqueViolation } from '../../errors.js';
 import type { ResetPurpose, ResetRecord, ResetStore } from '../ports.js';
+import type { BumpRevision } from './hats.js';
 
 /**
  * One-time links sent by mail (SPEC 13) in MongoDB; the same behaviour as `sqlite/resets.ts`.
@@ -51,10 +52,9 @@ function isDuplicate(err: unknown): boolean {
 }
 
 /** Builds the collections' indexes (awaited at open, like the adapter's own). */
-export async function mongoResets(conn: Connection): Promise<ResetStore> {
+export async function mongoResets(conn: Connection, bump: BumpRevision): Promise<ResetStore> {
   const resets = conn.collection<ResetDoc>('resets');
   const verified = conn.collection<VerifiedDoc>('verified_emails');
-  const hats = conn.collection<{ _id: string; email: string; revision: number }>('hats');
   await resets.createIndex({ hash: 1 }, { unique: true });
   // MongoDB removes expired links by itself (within a minute); queries also check expiresAt.
   await resets.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 });
@@ -93,12 +93,7 @@ export async function mongoResets(conn: Connection): Promise<ResetStore> {
     async confirmEmail(hat, email) {
       try {
         await conn.transaction(async (session: ClientSession) => {
-          const changed = await hats.updateOne(
-            { _id: String(hat) },
-            { $set: { email: String(email) }, $inc: { revision: 1 } },
-            { session },
-          );
-          if (changed.matchedCount === 0) return;
+          if ((await bump(hat, session, { email: String(email) })) === null) return;
           await verified.replaceOne({ _id: String(hat) }, { hat: String(hat), email: String(email) }, { session, upsert: true });
         }, TRANSACTION_OPTIONS);
       } catch (err) {

@@ -21,8 +21,8 @@ export interface Sqlite {
 
 export type Row = Record<string, unknown>;
 
-/** Bumps a HAT's revision inside the caller's transaction (see hats.ts). */
-export type BumpRevision = (hat: string) => void;
+/** Bumps a HAT's revision inside the caller's transaction (see hats.ts); false when there is no such HAT. */
+export type BumpRevision = (hat: string) => boolean;
 
 export const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 

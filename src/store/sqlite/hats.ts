@@ -17,10 +17,13 @@ CREATE TABLE IF NOT EXISTS hats (
 );
 `;
 
-/** Every write that changes what a token or session may do bumps this, in its own transaction. */
+/**
+ * Every write that changes what a token or session may do bumps this, in its own transaction:
+ * the one statement for it, shared by every aggregate that writes such a change.
+ */
 export function revisionBump(sql: Sqlite): BumpRevision {
   const bump = sql.db.prepare('UPDATE hats SET revision = revision + 1 WHERE name = ?');
-  return (hat) => void bump.run(hat);
+  return (hat) => bump.run(hat).changes > 0;
 }
 
 function hatFromRow(r: Row): HatRecord {

@@ -47,8 +47,8 @@ export function openSqliteStore(dataDir: string, file = 'hat.sqlite'): Store {
     approvals: sqliteApprovals(sql, bump),
     records: sqliteRecords(sql),
     once: sqliteOnce(sql.db),
-    resets: sqliteResets(sql.db),
-    keyRotation: sqliteKeyRotation(sql.db),
+    resets: sqliteResets(sql.db, bump),
+    keyRotation: sqliteKeyRotation(sql.db, bump),
     hatAdmin: sqliteHatAdmin(sql.db),
     attempts: sqliteAttempts(sql),
     async ping() {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { KeyRecord, KeyRetirement, KeyRotationStore } from '../ports.js';
+import type { BumpRevision } from './db.js';
 
 /** One row per retired key: when it stops verifying, and whether a `revoke` stopped it at once. */
 export const KEY_ROTATION_SCHEMA = `
@@ -15,10 +16,9 @@ CREATE INDEX IF NOT EXISTS key_retirements_by_hat ON key_retirements (hat);
 type Row = Record<string, unknown>;
 
 /** Key rotation with overlap in the embedded store: the whole rotation is one transaction. */
-export function sqliteKeyRotation(db: Database.Database): KeyRotationStore {
+export function sqliteKeyRotation(db: Database.Database, bump: BumpRevision): KeyRotationStore {
   db.exec(KEY_ROTATION_SCHEMA);
   const q = {
-    bump: db.prepare('UPDATE hats SET revision = revision + 1 WHERE name = ?'),
     // Every key of the HAT not retired yet retires at the given time; one retiring sooner keeps its time.
     retire: db.prepare(
       `INSERT INTO key_retirements (kid, hat, retire_at, revoked)
@@ -33,7 +33,7 @@ export function sqliteKeyRotation(db: Database.Database): KeyRotationStore {
   };
   const rotate = db.transaction((key: KeyRecord, retireAt: number, revoke: boolean): boolean => {
     // The bump first: it says whether the HAT exists, and takes the write lock for the rest.
-    if (q.bump.run(key.hat).changes === 0) return false;
+    if (!bump(key.hat)) return false;
     q.retire.run({ hat: key.hat, retireAt, revoked: revoke ? 1 : 0 });
     q.insertKey.run({ ...key, createdAt: key.createdAt.getTime() });
     return true;

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { UniqueViolation } from '../../errors.js';
 import type { ResetPurpose, ResetRecord, ResetStore } from '../ports.js';
+import type { BumpRevision } from './db.js';
 
 /**
  * One-time links sent by mail (SPEC 13) in the embedded store. One row per HAT and purpose: a
@@ -38,7 +39,7 @@ function fromRow(r: Row): ResetRecord {
   };
 }
 
-export function sqliteResets(db: Database.Database): ResetStore {
+export function sqliteResets(db: Database.Database, bump: BumpRevision): ResetStore {
   db.exec(SCHEMA);
   const q = {
     issue: db.prepare(
@@ -50,11 +51,12 @@ export function sqliteResets(db: Database.Database): ResetStore {
     revoke: db.prepare('DELETE FROM resets WHERE hat = ? AND purpose = ?'),
     expire: db.prepare('DELETE FROM resets WHERE expires_at <= ?'),
     verified: db.prepare('SELECT email FROM verified_emails WHERE hat = ?').pluck(),
-    setEmail: db.prepare('UPDATE hats SET email = ?, revision = revision + 1 WHERE name = ?'),
+    setEmail: db.prepare('UPDATE hats SET email = ? WHERE name = ?'),
     setVerified: db.prepare('INSERT OR REPLACE INTO verified_emails (hat, email) VALUES (?, ?)'),
   };
   const confirm = db.transaction((hat: string, email: string) => {
     if (q.setEmail.run(email, hat).changes === 0) return;
+    bump(hat);
     q.setVerified.run(hat, email);
   });
   return {

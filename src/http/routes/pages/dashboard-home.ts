@@ -2,9 +2,10 @@ import { InvalidInput } from '../../../errors.js';
 import type { Services } from '../../../services/index.js';
 import { isLoggedIn } from '../../browser-login.js';
 import { hatOf, type AppContext, type AppRouter } from '../../context.js';
-import { activityView, oauthGrantsView, overviewView } from '../../dashboard-view.js';
+import { activityView, oauthGrantsView, overviewView, when } from '../../dashboard-view.js';
 import { offerConsent } from '../../pages/consent.js';
 import { renderPage } from '../../pages/render.js';
+import { currentSessionId } from '../../session.js';
 import { allowImagesFrom } from '../../security.js';
 import { loginPage } from './dashboard-login.js';
 
@@ -25,6 +26,10 @@ function pageParam(ctx: AppContext): number {
 export function dashboardHomeRoutes(router: AppRouter, services: Services): void {
   const { dashboard } = services;
   const loggedOut = loginPage(services, { kind: 'ok', text: 'You have logged out.' });
+  const loggedOutEverywhere = loginPage(services, {
+    kind: 'ok',
+    text: 'You have logged out everywhere: every browser that was logged in to your HAT, this one included, has to log in again.',
+  });
   const login = loginPage(services);
   const afterReset = loginPage(services, {
     kind: 'ok',
@@ -34,15 +39,17 @@ export function dashboardHomeRoutes(router: AppRouter, services: Services): void
   router.get('/', async (ctx) => {
     const page = pageParam(ctx);
     if (!isLoggedIn(ctx)) {
+      if (ctx.query['logged-out'] === 'everywhere') return loggedOutEverywhere(ctx);
       if (ctx.query['logged-out'] !== undefined) return loggedOut(ctx);
       return ctx.query['password-reset'] !== undefined ? afterReset(ctx) : login(ctx);
     }
     const hat = hatOf(ctx);
-    const [overview, activity, oauthGrants, verified] = await Promise.all([
+    const [overview, activity, oauthGrants, verified, sessions] = await Promise.all([
       dashboard.overview(hat),
       dashboard.activityPage(hat, page),
       services.oauth.grants(hat.name),
       services.emails.isVerified(hat),
+      services.browserSessions.list(hat, currentSessionId(ctx)),
     ]);
     const view = overviewView(overview);
     // Every application on the page, with exactly what it lists: the Enable and Allow buttons consent to that.
@@ -56,6 +63,7 @@ export function dashboardHomeRoutes(router: AppRouter, services: Services): void
       activity: activityView(activity, view.names),
       email: { address: hat.email, verified },
       oauthGrants: oauthGrantsView(oauthGrants, ctx.state.tenant.kind === 'hat' ? ctx.state.tenant.address : hat.name),
+      sessions: sessions.map((s) => ({ ...s, loggedInAt: when(s.loggedInAt), lastSeenAt: when(s.lastSeenAt) })),
     });
   });
 }

@@ -1,0 +1,333 @@
+import type { Page } from '@playwright/test';
+import { readOutbox } from '../src/services/mail.js';
+import { admin } from '../test/support/apps.js';
+import { startCimdWorld } from '../test/support/cimd-site.js';
+import { request } from '../test/support/http.js';
+import { notablesManifest } from '../test/support/manifests.js';
+import { STRONG_PASSWORD } from '../test/support/server.js';
+import { expect, registrationFor, test, type ClusterFixture } from './fixtures.js';
+import { record } from './page-check.js';
+
+/**
+ * Issue 12: every page state of the server that no other spec reaches, checked by axe-core and
+ * photographed at 1280 and 390 px (record, e2e/page-check.ts), grouped by area. people.spec.ts
+ * covers the login page with its way back, the generic and registered approval pages, recovery on
+ * a HAT and the 404 page. Every HAT here is named pg-… so that no other spec in the worker meets it.
+ */
+
+/** A 1×1 PNG, served in the browser for an application's https logo (the tests have no internet). */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+/** A registered application with a full HAT manifest: logo, headline, developer, terms, support. */
+const NOTABLES = 'pg-notables';
+const NOTABLES_ORIGIN = 'https://notables.example.com';
+
+async function registerNotables(cluster: ClusterFixture): Promise<void> {
+  if (await cluster.server.services.registry.find(NOTABLES)) return;
+  const manifest = notablesManifest({ id: NOTABLES });
+  manifest.setup.validRedirectUris = [`${NOTABLES_ORIGIN}/authenticate`];
+  await cluster.server.services.registry.create(manifest);
+}
+
+/** Answers the service's own https origin inside the browser: its logo and its callback page. */
+async function fakeService(page: Page, origin: string): Promise<void> {
+  await page.route(`${origin}/**`, (route) =>
+    route.request().url().endsWith('.png')
+      ? route.fulfill({ status: 200, contentType: 'image/png', body: PNG })
+      : route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Service</title><h1>Back at the service</h1>' }),
+  );
+}
+
+async function logIn(page: Page, password = STRONG_PASSWORD): Promise<void> {
+  await page.getByLabel('Your HAT password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+function hatloginUrl(cluster: ClusterFixture, hat: string, name: string, redirect: string): string {
+  return `${cluster.hatUrl(hat)}/hatlogin?name=${encodeURIComponent(name)}&redirect=${encodeURIComponent(redirect)}`;
+}
+
+/** The newest mail in the development outbox to `to`, and the first link in it that contains `marker`. */
+async function linkInOutbox(cluster: ClusterFixture, to: string, marker: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const mail = (await readOutbox(cluster.server.dataDir)).find((m) => m.to === to && m.text.includes(marker));
+    const link = mail?.text.split(/\s+/).find((word) => /^https?:\/\//.test(word) && word.includes(marker));
+    if (link) return link;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no mail to ${to} with ${marker}`);
+}
+
+test.describe('every page state: axe-core finds nothing, screenshots at 1280 and 390 px (issue 12)', () => {
+  test('the cluster: landing, "go to my HAT", sign-up, recovery, the development outbox, errors', async ({ page, cluster }, testInfo) => {
+    await page.goto(cluster.clusterUrl + '/');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(/Your HAT: your own data server/);
+    await record(page, testInfo, 'landing');
+
+    await page.getByLabel("Your HAT's name").fill('pg-nobody');
+    await page.getByRole('button', { name: 'Go to my HAT' }).click();
+    await expect(page.locator('#go-error')).toHaveText(/There is no HAT called "pg-nobody"/);
+    await record(page, testInfo, 'landing-go-error');
+
+    await page.goto(cluster.clusterUrl + '/signup');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Create your HAT');
+    await record(page, testInfo, 'signup');
+
+    await page.getByLabel('Full name').fill('Pat Gray');
+    await page.getByLabel('HAT name').fill('PG_Pat');
+    await page.getByLabel('Email').fill('pg-pat@example');
+    await page.getByLabel('Password', { exact: true }).fill('password1');
+    await page.getByLabel('Repeat the password').fill('password2');
+    await page.getByRole('button', { name: 'Create my HAT' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: /Please correct these \d things/ })).toBeVisible();
+    await record(page, testInfo, 'signup-errors');
+
+    await page.getByLabel('HAT name').fill('pg-pat');
+    await page.getByLabel('Email').fill('pg-pat@example.com');
+    await page.getByLabel('Password', { exact: true }).fill(STRONG_PASSWORD);
+    await page.getByLabel('Repeat the password').fill(STRONG_PASSWORD);
+    await page.getByRole('button', { name: 'Create my HAT' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your HAT is ready');
+    await record(page, testInfo, 'signup-ready');
+
+    // "Forgot password?" on the cluster's own host: no HAT yet, so the name or email is asked for.
+    await page.goto(cluster.clusterUrl + '/recover');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Forgot your password?');
+    await record(page, testInfo, 'recover-request-cluster');
+    await page.getByLabel('HAT name or email').fill('   ');
+    await page.getByRole('button', { name: 'Send me a link' }).click();
+    await expect(page.locator('#recover-error')).toHaveText('Enter your HAT name or the email address on file');
+    await record(page, testInfo, 'recover-request-error');
+    await page.getByLabel('HAT name or email').fill('pg-pat@example.com');
+    await page.getByRole('button', { name: 'Send me a link' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Check your mail');
+    await record(page, testInfo, 'recover-sent-cluster');
+
+    // In development, with no SMTP server, the cluster lists the mails it would have sent.
+    await linkInOutbox(cluster, 'pg-pat@example.com', '/recover/reset?token=');
+    await page.goto(cluster.clusterUrl + '/dev/outbox');
+    await expect(page.getByText('pg-pat@example.com').first()).toBeVisible();
+    await record(page, testInfo, 'dev-outbox');
+
+    await page.goto(cluster.clusterUrl + '/no-such-page');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('We could not find that page.');
+    await record(page, testInfo, 'error-404-cluster');
+
+    await page.goto(`http://pg-nobody.${cluster.server.clusterHost}/`);
+    await record(page, testInfo, 'error-unknown-hat');
+  });
+
+  test("a HAT's login page at /: wrong password, too many attempts, logged out, after a reset, disabled", async ({ page, cluster }, testInfo) => {
+    await cluster.server.createHat('pg-login');
+    await page.goto(cluster.hatUrl('pg-login') + '/');
+    await logIn(page, 'not the password at all');
+    await expect(page.getByRole('alert')).toHaveText('That password is not right. Please try again.');
+    await record(page, testInfo, 'dashboard-login-wrong-password');
+
+    await page.goto(cluster.hatUrl('pg-login') + '/?logged-out');
+    await expect(page.getByRole('status')).toHaveText('You have logged out.');
+    await record(page, testInfo, 'dashboard-login-logged-out');
+    await page.goto(cluster.hatUrl('pg-login') + '/?password-reset');
+    await expect(page.getByRole('status')).toContainText('Your new password is set');
+    await record(page, testInfo, 'dashboard-login-after-reset');
+
+    // Ten wrong passwords from this address lock the form for a while (SPEC 6.3).
+    await cluster.server.createHat('pg-locked');
+    await page.goto(cluster.hatUrl('pg-locked') + '/');
+    for (let i = 0; i < 11; i++) {
+      await logIn(page, `wrong password number ${i}`);
+      await expect(page.getByRole('alert')).toBeVisible();
+    }
+    await expect(page.getByRole('alert')).toContainText(/minute/);
+    await record(page, testInfo, 'dashboard-login-locked');
+
+    await cluster.server.createHat('pg-off');
+    const disabled = await admin(cluster.server, 'POST', '/api/admin/hats/pg-off/disable');
+    expect(disabled.status, disabled.text).toBe(200);
+    await page.goto(cluster.hatUrl('pg-off') + '/');
+    await expect(page.locator('#hat-disabled')).toBeVisible();
+    await record(page, testInfo, 'dashboard-login-disabled');
+    await page.goto(hatloginUrl(cluster, 'pg-off', 'Some site', 'https://some.example.com/cb'));
+    await expect(page.locator('#hat-disabled')).toBeVisible();
+    await record(page, testInfo, 'login-disabled');
+  });
+
+  test('/hatlogin: a registered application with a full manifest, a wrong password, a bad request', async ({ page, cluster }, testInfo) => {
+    await cluster.server.createHat('pg-flow');
+    await registerNotables(cluster);
+    await fakeService(page, NOTABLES_ORIGIN);
+    await page.goto(hatloginUrl(cluster, 'pg-flow', NOTABLES, `${NOTABLES_ORIGIN}/authenticate`));
+    await expect(page.locator('dl.facts')).toContainText('Registered on this server');
+    await record(page, testInfo, 'login-registered');
+    await logIn(page, 'not the password at all');
+    await expect(page.getByRole('alert')).toHaveText('That password is not right. Please try again.');
+    await record(page, testInfo, 'login-wrong-password');
+    await logIn(page);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Allow Notables to use your HAT?');
+    await expect(page.locator('img.app-logo')).toBeVisible();
+    await record(page, testInfo, 'approve-registered-manifest');
+
+    const bad = await page.goto(hatloginUrl(cluster, 'pg-flow', 'Shop', 'http://evil.example.com/cb'));
+    expect(bad?.status()).toBe(400);
+    await record(page, testInfo, 'error-400-bad-redirect');
+  });
+
+  test('the dashboard: services and activity, older activity, password, email, email confirmation', async ({ page, cluster }, testInfo) => {
+    await cluster.server.createHat('pg-empty');
+    await page.goto(cluster.hatUrl('pg-empty') + '/');
+    await logIn(page);
+    await expect(page.getByText('No service has access to your HAT.')).toBeVisible();
+    await record(page, testInfo, 'dashboard-empty');
+
+    const hat = 'pg-dash';
+    await cluster.server.createHat(hat);
+    await registerNotables(cluster);
+    const diary = registrationFor('pg-diary', [{ namespace: 'diary', access: 'write' }]);
+    if (!(await cluster.server.services.registry.find('pg-diary'))) await cluster.server.services.registry.create(diary);
+    // More than a page of activity (20 entries): logins through the API, one failed.
+    for (let i = 0; i < 20; i++) await cluster.server.ownerToken(hat);
+    expect((await cluster.server.call(hat, '/users/access_token', { headers: { username: hat, password: 'wrong' } })).status).toBe(401);
+
+    await fakeService(page, NOTABLES_ORIGIN);
+    await fakeService(page, 'https://shop.example.com');
+    await page.goto(cluster.hatUrl(hat) + '/');
+    await logIn(page);
+    // A website approved through /hatlogin, and an application enabled on the dashboard.
+    await page.goto(hatloginUrl(cluster, hat, 'My Shop', 'https://shop.example.com/cb'));
+    await page.getByRole('button', { name: 'Approve and continue' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Back at the service');
+    await page.goto(cluster.hatUrl(hat) + '/');
+    await page.getByRole('button', { name: 'Enable Notables' }).click();
+    const access = page.getByRole('region', { name: 'Services with access' });
+    await expect(access.getByRole('heading', { name: /Notables/ })).toBeVisible();
+    await expect(access.getByRole('heading', { name: /My Shop/ })).toBeVisible();
+    await expect(page.getByRole('navigation', { name: 'Activity pages' })).toBeVisible();
+    await record(page, testInfo, 'dashboard-home');
+
+    // Revoke asks first (a website's confirmation is recorded in dashboard.spec.ts).
+    await access.getByRole('link', { name: /^Revoke Notables/ }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toContainText('Notables');
+    await record(page, testInfo, 'revoke-confirm-application');
+
+    // The application now asks for more than the owner allowed: the dashboard asks again.
+    const more = notablesManifest({ id: NOTABLES });
+    more.setup.validRedirectUris = [`${NOTABLES_ORIGIN}/authenticate`];
+    more.permissions.rolesGranted.push({ role: 'namespaceread', detail: 'calendar' });
+    await cluster.server.services.registry.replace(NOTABLES, more);
+    await page.goto(cluster.hatUrl(hat) + '/');
+    await expect(access.getByRole('button', { name: /Allow the new permissions/ })).toBeVisible();
+    await record(page, testInfo, 'dashboard-reconsent');
+
+    await page.getByRole('link', { name: 'Older →' }).click();
+    await expect(page.getByText(/Page 2 of/)).toBeVisible();
+    await record(page, testInfo, 'dashboard-activity-older');
+
+    await page.goto(cluster.hatUrl(hat) + '/dashboard/password');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Change your password');
+    await record(page, testInfo, 'dashboard-password');
+    await page.getByLabel('Current password').fill(STRONG_PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill('saffron glacier tandem wharf');
+    await page.getByLabel('Repeat the new password').fill('saffron glacier tandem whar');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect(page.locator('.error-summary')).toBeVisible();
+    await record(page, testInfo, 'dashboard-password-error');
+
+    await page.goto(cluster.hatUrl(hat) + '/dashboard/email');
+    await record(page, testInfo, 'dashboard-email');
+    await page.getByLabel('New email address').fill('pg-dash-new@example.com');
+    await page.getByLabel('Your HAT password').fill('not the password at all');
+    await page.getByRole('button', { name: 'Send the confirmation link' }).click();
+    await expect(page.locator('.error-summary')).toBeVisible();
+    await record(page, testInfo, 'dashboard-email-error');
+    await page.getByLabel('Your HAT password').fill(STRONG_PASSWORD);
+    await page.getByRole('button', { name: 'Send the confirmation link' }).click();
+    await expect(page.getByRole('status')).toContainText('We sent a link to pg-dash-new@example.com');
+    await record(page, testInfo, 'dashboard-notice');
+
+    const link = await linkInOutbox(cluster, 'pg-dash-new@example.com', '/confirm-email?token=');
+    await page.goto(link);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Email address confirmed');
+    await record(page, testInfo, 'confirm-email');
+    await page.goto(link);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('This link no longer works');
+    await record(page, testInfo, 'confirm-email-gone');
+  });
+
+  test('OAuth / OpenID Connect: login, wrong password, consent, the dashboard with a grant, an unknown client', async ({ page, cluster }, testInfo) => {
+    const hat = 'pg-oauth';
+    await cluster.server.createHat(hat);
+    const origin = 'https://pg-client.example.com';
+    if (!(await cluster.server.services.registry.find('pg-client'))) {
+      await cluster.server.services.registry.create(registrationFor('pg-client', [{ namespace: 'notes', access: 'read' }]));
+    }
+    await fakeService(page, origin);
+    const authorize = (clientId: string, scope = 'openid email') =>
+      `${cluster.hatUrl(hat)}/oauth/authorize?` +
+      new URLSearchParams({
+        client_id: clientId,
+        response_type: 'code',
+        scope,
+        redirect_uri: `${origin}/callback`,
+        state: 'pg-state',
+        nonce: 'pg-nonce',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      });
+    await page.goto(authorize('pg-client'));
+    await expect(page.getByRole('heading', { name: 'Log in to your HAT' })).toBeVisible();
+    await record(page, testInfo, 'oauth-login');
+    await logIn(page, 'not the password at all');
+    await expect(page.getByRole('alert')).toBeVisible();
+    await record(page, testInfo, 'oauth-login-wrong-password');
+    await logIn(page);
+    await expect(page.getByRole('heading', { name: /Allow The pg-client application to use your HAT/ })).toBeVisible();
+    await record(page, testInfo, 'oauth-consent');
+    await page.getByRole('button', { name: 'Allow and continue' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Back at the service');
+
+    await page.goto(cluster.hatUrl(hat) + '/');
+    await expect(page.locator('#oauth')).toContainText('The pg-client application');
+    await record(page, testInfo, 'dashboard-oauth-grant');
+
+    // Asking beyond its grant: the consent page marks what is new.
+    await page.goto(authorize('pg-client', 'openid email data:notes:read'));
+    await expect(page.getByText('New', { exact: true })).toBeVisible();
+    await record(page, testInfo, 'oauth-consent-more');
+
+    const unknown = await page.goto(authorize('pg-no-such-client'));
+    expect(unknown?.status()).toBe(400);
+    await record(page, testInfo, 'oauth-error-unknown-client');
+  });
+
+  test('OAuth for a website known only by its Client ID Metadata Document: its host leads, its name is its own', async ({ page }, testInfo) => {
+    const world = await startCimdWorld();
+    try {
+      const hatHost = `pg-cimd.hat.localhost:${world.port}`;
+      const signup = await request(world.port, `hat.localhost:${world.port}`, '/api/signup', {
+        method: 'POST',
+        body: { username: 'pg-cimd', email: 'pg-cimd@example.com', pass: STRONG_PASSWORD, passRepeat: STRONG_PASSWORD, fullName: 'Pat' },
+      });
+      expect(signup.status, signup.text).toBe(201);
+      const params = new URLSearchParams({
+        client_id: `${world.site}/client.json`,
+        response_type: 'code',
+        scope: 'openid profile email',
+        redirect_uri: `${world.site}/callback`,
+        state: 'pg-state',
+        nonce: 'pg-nonce',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      });
+      await page.goto(`http://${hatHost}/oauth/authorize?${params}`);
+      await expect(page.getByRole('heading', { name: 'Log in to your HAT' })).toBeVisible();
+      await expect(page.locator('.facts')).toContainText('Not registered on this server');
+      await record(page, testInfo, 'oauth-login-cimd');
+      await logIn(page);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Allow localhost:\d+ to use your HAT\?$/);
+      await expect(page.locator('.lead')).toContainText('calls itself “Recipe Box”');
+      await record(page, testInfo, 'oauth-consent-cimd');
+    } finally {
+      await world.stop();
+    }
+  });
+});
