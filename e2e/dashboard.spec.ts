@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, registration, saveScreenshot, test } from './fixtures.js';
+import { expect, registration, test } from './fixtures.js';
 
 const PASSWORD = 'copper meadow lantern okapi';
 const NEW_PASSWORD = 'saffron glacier tandem wharf';
@@ -23,7 +23,7 @@ async function logIn(page: Page, password: string): Promise<void> {
 }
 
 test.describe("The owner's dashboard (SPEC 7)", () => {
-  test('sign up, log in, let the demo website in, see it, revoke it, change the password', async ({ page, cluster, demo }, testInfo) => {
+  test('sign up, log in, let the demo website in, see it, revoke it, change the password', async ({ page, cluster, demo }) => {
     const registered = await cluster.server.call(null, '/api/admin/applications', {
       method: 'POST',
       headers: { authorization: `Bearer ${cluster.server.config.adminToken}` },
@@ -81,12 +81,10 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await expect(newest.getByRole('cell').nth(2)).toHaveText(`HAT Login Demo at localhost:${demo.port}`);
     await expect(newest.getByRole('cell').nth(4)).toHaveText('Log in with HAT');
     await expect(log).toContainText('Logged in');
-    await saveScreenshot(page, testInfo, 'dashboard');
 
     await page.setViewportSize({ width: 375, height: 800 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, 'no sideways scrolling at 375px').toBeLessThanOrEqual(0);
-    await saveScreenshot(page, testInfo, 'dashboard-mobile');
     await page.setViewportSize({ width: 1280, height: 800 });
 
     // The download of the activity log carries the same entry.
@@ -123,7 +121,6 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await page.getByLabel('Repeat the new password').fill('password2024');
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.locator('#newPassword-error')).toContainText('The new password is too easy to guess');
-    await saveScreenshot(page, testInfo, 'dashboard-password-error');
 
     await page.getByLabel('Current password').fill(PASSWORD);
     await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
@@ -136,7 +133,6 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await expect(page.getByRole('status')).toHaveText('You have logged out.');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Log in to your HAT');
     await expect(page.getByLabel('Your HAT password')).toBeFocused();
-    await saveScreenshot(page, testInfo, 'dashboard-login');
     await logIn(page, PASSWORD);
     await expect(page.getByRole('alert')).toHaveText('That password is not right. Please try again.');
     await logIn(page, NEW_PASSWORD);

@@ -3,7 +3,7 @@ import { decodeJwt } from 'jose';
 import type { Page } from '@playwright/test';
 import { notablesManifest } from '../test/support/manifests.js';
 import { STRONG_PASSWORD } from '../test/support/server.js';
-import { expect, saveScreenshot, test, type ClusterFixture } from './fixtures.js';
+import { expect, test, type ClusterFixture } from './fixtures.js';
 import { startHatJsWebsite, type HatJsWebsite } from './hat-js-website.js';
 
 /*
@@ -42,7 +42,7 @@ async function logIn(page: Page, cluster: ClusterFixture, hat: string): Promise<
 }
 
 test.describe('The HAT JavaScript SDK', () => {
-  test("its login URL reaches the approval page, which shows the manifest; approving gives the website a token its SDK uses", async ({ page, cluster }, testInfo) => {
+  test("its login URL reaches the approval page, which shows the manifest; approving gives the website a token its SDK uses", async ({ page, cluster }) => {
     await cluster.server.createHat('sdkuser');
     await registerNotables(cluster);
     // The manifest's logo, served from its https origin; the page's CSP must let exactly that in.
@@ -65,7 +65,6 @@ test.describe('The HAT JavaScript SDK', () => {
     await expect(permissions).toHaveCount(1);
     await expect(permissions.first()).toContainText('rumpel');
     await expect(permissions.first()).toContainText('read and write');
-    await saveScreenshot(page, testInfo, 'hat-js-approve');
 
     await page.getByRole('button', { name: 'Allow and continue' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Back at Notables');

@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import type { Page } from '@playwright/test';
 import { STRONG_PASSWORD } from '../test/support/server.js';
 import { expect, registration, saveScreenshot, test } from './fixtures.js';
+import { record } from './page-check.js';
 
 /** The address a person types into the demo: `alice.hat.localhost:<port>`. */
 function addressOf(cluster: { server: { hatHost(name: string): string } }, hat: string): string {
@@ -57,7 +58,6 @@ test.describe('Log in with HAT through the demo website', () => {
     await expect(facts.locator('.host-domain')).toHaveText('localhost');
     await expect(facts.locator('.host-port')).toHaveText(`:${demo.port}`);
     await expect(page.getByLabel('Your HAT password')).toBeFocused();
-    await saveScreenshot(page, testInfo, 'hatlogin-login');
 
     // Keyboard alone: the password field has the focus, Enter submits.
     await page.keyboard.type(STRONG_PASSWORD);
@@ -68,7 +68,6 @@ test.describe('Log in with HAT through the demo website', () => {
       new RegExp(`The website at localhost:${demo.port}\\s*Not registered on this server\\s*will learn that you own ${address.replace(/\./g, '\\.')}\\.`),
     );
     await expect(page.getByText(`${demo.url}/callback`)).toBeVisible();
-    await saveScreenshot(page, testInfo, 'hatlogin-approve');
 
     await tabTo(page, 'Approve and continue');
     await page.keyboard.press('Enter');
@@ -128,7 +127,7 @@ test.describe('Log in with HAT through the demo website', () => {
 });
 
 test.describe('Approved applications', () => {
-  test("shows an approved application's permissions, and sends the person back with an application token", async ({ page, cluster }, testInfo) => {
+  test("shows an approved application's permissions, and sends the person back with an application token", async ({ page, cluster }) => {
     await cluster.server.createHat('petra');
     await cluster.server.services.registry.create(
       registration({
@@ -157,7 +156,6 @@ test.describe('Approved applications', () => {
     await expect(permissions.nth(0)).toContainText('read and write');
     await expect(permissions.nth(1)).toContainText('profile');
     await expect(permissions.nth(1)).toContainText('read only');
-    await saveScreenshot(page, testInfo, 'hatlogin-approve-application');
 
     await page.getByRole('button', { name: 'Allow and continue' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Back at the service');
@@ -240,6 +238,6 @@ test.describe('On a phone', () => {
     await enterPassword(page);
     await expect(page.getByRole('button', { name: 'Approve and continue' })).toBeVisible();
     expect(await fits()).toBe(true);
-    await saveScreenshot(page, testInfo, 'hatlogin-approve-phone');
+    await record(page, testInfo, 'approve-long-name');
   });
 });

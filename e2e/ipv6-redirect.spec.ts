@@ -3,7 +3,8 @@ import { startOidcDemo } from '../demo/oidc.js';
 import { startDemo, type RunningDemo } from '../demo/server.js';
 import { admin } from '../test/support/apps.js';
 import { STRONG_PASSWORD } from '../test/support/server.js';
-import { expect, saveScreenshot, test } from './fixtures.js';
+import { expect, test } from './fixtures.js';
+import { record } from './page-check.js';
 
 /*
  * Issue 11, finding 9: a website on the IPv6 loopback (`http://[::1]:<port>`, allowed by SPEC
@@ -102,7 +103,7 @@ test.describe('A website on http://[::1]', () => {
     await enterPassword(page);
     await page.getByRole('button', { name: 'Deny' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Continue to [::1]:${site.port}`);
-    await saveScreenshot(page, testInfo, 'continue-hop');
+    await record(page, testInfo, 'continue-hop');
     await page.getByRole('link', { name: `Continue to [::1]:${site.port}` }).click();
     await expect(page).toHaveURL(`${site.url}/callback?error=access_denied`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('You did not approve this site');

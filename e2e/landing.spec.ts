@@ -1,23 +1,21 @@
-import { expect, saveScreenshot, test } from './fixtures.js';
+import { expect, test } from './fixtures.js';
 
 const PASSWORD = 'violet lantern harbour mosaic';
 
 test.describe('The cluster landing page (SPEC 9)', () => {
-  test('explains what a HAT is and leads to sign-up and to one’s HAT', async ({ page, cluster }, testInfo) => {
+  test('explains what a HAT is and leads to sign-up and to one’s HAT', async ({ page, cluster }) => {
     await page.goto(cluster.clusterUrl + '/');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(/Your HAT: your own data server/);
     await expect(page.getByRole('heading', { name: 'What this server does' })).toBeVisible();
     await expect(page.getByRole('link', { name: 'Create your HAT' })).toHaveAttribute('href', '/signup');
     await expect(page.getByLabel("Your HAT's name")).toBeVisible();
-    await saveScreenshot(page, testInfo, 'landing');
 
     await page.setViewportSize({ width: 375, height: 740 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, 'no sideways scrolling at 375px').toBeLessThanOrEqual(0);
-    await saveScreenshot(page, testInfo, 'landing-mobile');
   });
 
-  test('signs up in the browser: field errors first, then the new HAT', async ({ page, cluster }, testInfo) => {
+  test('signs up in the browser: field errors first, then the new HAT', async ({ page, cluster }) => {
     await page.goto(cluster.clusterUrl + '/');
     await page.getByRole('link', { name: 'Create your HAT' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Create your HAT');
@@ -40,7 +38,6 @@ test.describe('The cluster landing page (SPEC 9)', () => {
     await expect(page.getByLabel('Full name')).toHaveValue('Grace Hopper');
     await expect(page.getByLabel('HAT name')).toHaveValue('Grace_H');
     await expect(page.getByLabel('Password', { exact: true })).toHaveValue('');
-    await saveScreenshot(page, testInfo, 'signup-errors');
 
     // The summary's links lead to the fields.
     await summary.getByRole('link', { name: /Email must be/ }).click();

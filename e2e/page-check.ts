@@ -43,6 +43,9 @@ export async function record(page: Page, testInfo: TestInfo, state: string): Pro
   for (const width of SCREENSHOT_WIDTHS) {
     await page.setViewportSize({ width, height: 800 });
     await expectAccessible(page, `${state} at ${width} px`);
+    // WCAG 1.4.10 (reflow), which axe cannot see: nothing makes the page scroll sideways.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, `${state} at ${width} px scrolls sideways`).toBeLessThanOrEqual(0);
     await saveScreenshot(page, testInfo, `${state}-${width}`);
   }
   await page.setViewportSize(size);

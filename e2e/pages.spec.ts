@@ -1,6 +1,8 @@
 import type { Page } from '@playwright/test';
 import { readOutbox } from '../src/services/mail.js';
 import { admin } from '../test/support/apps.js';
+import { startCimdWorld } from '../test/support/cimd-site.js';
+import { request } from '../test/support/http.js';
 import { notablesManifest } from '../test/support/manifests.js';
 import { STRONG_PASSWORD } from '../test/support/server.js';
 import { expect, registrationFor, test, type ClusterFixture } from './fixtures.js';
@@ -202,11 +204,7 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     await expect(page.getByRole('navigation', { name: 'Activity pages' })).toBeVisible();
     await record(page, testInfo, 'dashboard-home');
 
-    // Revoke asks first: one confirmation page for a website, one for an application.
-    await access.getByRole('link', { name: /^Revoke My Shop/ }).click();
-    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Revoke shop.example.com?');
-    await record(page, testInfo, 'revoke-confirm-website');
-    await page.goto(cluster.hatUrl(hat) + '/');
+    // Revoke asks first (a website's confirmation is recorded in dashboard.spec.ts).
     await access.getByRole('link', { name: /^Revoke Notables/ }).click();
     await expect(page.getByRole('heading', { level: 1 })).toContainText('Notables');
     await record(page, testInfo, 'revoke-confirm-application');
@@ -263,12 +261,12 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
       await cluster.server.services.registry.create(registrationFor('pg-client', [{ namespace: 'notes', access: 'read' }]));
     }
     await fakeService(page, origin);
-    const authorize = (clientId: string) =>
+    const authorize = (clientId: string, scope = 'openid email') =>
       `${cluster.hatUrl(hat)}/oauth/authorize?` +
       new URLSearchParams({
         client_id: clientId,
         response_type: 'code',
-        scope: 'openid email data:notes:read',
+        scope,
         redirect_uri: `${origin}/callback`,
         state: 'pg-state',
         nonce: 'pg-nonce',
@@ -290,12 +288,46 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     await page.goto(cluster.hatUrl(hat) + '/');
     await expect(page.locator('#oauth')).toContainText('The pg-client application');
     await record(page, testInfo, 'dashboard-oauth-grant');
-    await page.locator('#oauth').getByRole('link', { name: /^Revoke/ }).click();
-    await expect(page.getByRole('heading', { level: 1 })).toContainText('Revoke');
-    await record(page, testInfo, 'revoke-confirm-oauth');
+
+    // Asking beyond its grant: the consent page marks what is new.
+    await page.goto(authorize('pg-client', 'openid email data:notes:read'));
+    await expect(page.getByText('New', { exact: true })).toBeVisible();
+    await record(page, testInfo, 'oauth-consent-more');
 
     const unknown = await page.goto(authorize('pg-no-such-client'));
     expect(unknown?.status()).toBe(400);
     await record(page, testInfo, 'oauth-error-unknown-client');
+  });
+
+  test('OAuth for a website known only by its Client ID Metadata Document: its host leads, its name is its own', async ({ page }, testInfo) => {
+    const world = await startCimdWorld();
+    try {
+      const hatHost = `pg-cimd.hat.localhost:${world.port}`;
+      const signup = await request(world.port, `hat.localhost:${world.port}`, '/api/signup', {
+        method: 'POST',
+        body: { username: 'pg-cimd', email: 'pg-cimd@example.com', pass: STRONG_PASSWORD, passRepeat: STRONG_PASSWORD, fullName: 'Pat' },
+      });
+      expect(signup.status, signup.text).toBe(201);
+      const params = new URLSearchParams({
+        client_id: `${world.site}/client.json`,
+        response_type: 'code',
+        scope: 'openid profile email',
+        redirect_uri: `${world.site}/callback`,
+        state: 'pg-state',
+        nonce: 'pg-nonce',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      });
+      await page.goto(`http://${hatHost}/oauth/authorize?${params}`);
+      await expect(page.getByRole('heading', { name: 'Log in to your HAT' })).toBeVisible();
+      await expect(page.locator('.facts')).toContainText('Not registered on this server');
+      await record(page, testInfo, 'oauth-login-cimd');
+      await logIn(page);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Allow localhost:\d+ to use your HAT\?$/);
+      await expect(page.locator('.lead')).toContainText('calls itself “Recipe Box”');
+      await record(page, testInfo, 'oauth-consent-cimd');
+    } finally {
+      await world.stop();
+    }
   });
 });

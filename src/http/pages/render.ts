@@ -4,13 +4,19 @@ import { takeFlash } from './flash.js';
 
 /**
  * Renders a page with what every page gets: the HAT's address on a HAT host, the message kept
- * for it (flash.ts), and — unless it has no form that changes something — a CSRF token.
+ * for it (flash.ts) unless it shows none (`notice: false`: the message waits for the next page),
+ * and — unless it has no form that changes something — a CSRF token.
  */
-export async function renderPage(ctx: AppContext, view: string, locals: Record<string, unknown> = {}, options: { forms?: boolean } = {}) {
+export async function renderPage(
+  ctx: AppContext,
+  view: string,
+  locals: Record<string, unknown> = {},
+  options: { forms?: boolean; notice?: boolean } = {},
+) {
   const tenant = ctx.state.tenant;
   await ctx.render(view, {
     hatAddress: tenant.kind === 'hat' ? tenant.address : '',
-    notice: takeFlash(ctx),
+    notice: options.notice === false ? undefined : takeFlash(ctx),
     ...(options.forms === false ? {} : { csrf: csrfToken(ctx) }),
     ...locals,
   });

@@ -15,6 +15,7 @@ export function continueRoutes(router: AppRouter): void {
   router.get('/continue/:id', async (ctx) => {
     const hop = takeHop(ctx, ctx.params.id ?? '');
     if (!hop) throw new NotFound(HOP_GONE, { title: Titles.linkExpired });
-    await renderPage(ctx, 'continue', { to: hop.to, host: hop.host }, { forms: false });
+    // It moves on at once: a message kept for the HAT's next page waits for that page.
+    await renderPage(ctx, 'continue', { to: hop.to, host: hop.host }, { forms: false, notice: false });
   });
 }
