@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, registration, test } from './fixtures.js';
+import { record } from './page-check.js';
 
 const PASSWORD = 'copper meadow lantern okapi';
 const NEW_PASSWORD = 'saffron glacier tandem wharf';
@@ -23,7 +24,7 @@ async function logIn(page: Page, password: string): Promise<void> {
 }
 
 test.describe("The owner's dashboard (SPEC 7)", () => {
-  test('sign up, log in, let the demo website in, see it, revoke it, change the password', async ({ page, cluster, demo }) => {
+  test('sign up, log in, let the demo website in, see it, revoke it, change the password', async ({ page, cluster, demo }, testInfo) => {
     const registered = await cluster.server.call(null, '/api/admin/applications', {
       method: 'POST',
       headers: { authorization: `Bearer ${cluster.server.config.adminToken}` },
@@ -97,6 +98,7 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await website.getByRole('link', { name: /^Revoke/ }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Revoke localhost:${demo.port}?`);
     await expect(page.locator('.consequences')).toContainText('It will no longer learn that you own this HAT');
+    await record(page, testInfo, 'revoke-confirm-website');
     await page.getByRole('link', { name: /^Keep/ }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(address);
     await expect(website).toBeVisible();

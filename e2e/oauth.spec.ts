@@ -2,6 +2,7 @@ import { startOidcDemo } from '../demo/oidc.js';
 import type { RunningDemo } from '../demo/server.js';
 import { admin } from '../test/support/apps.js';
 import { expect, test } from './fixtures.js';
+import { record } from './page-check.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -29,7 +30,7 @@ test.describe('Log in with HAT through OpenID Connect', () => {
   });
   test.afterAll(async () => site?.close());
 
-  test('login, consent, back at the openid-client site; the dashboard revokes it', async ({ page, cluster }) => {
+  test('login, consent, back at the openid-client site; the dashboard revokes it', async ({ page, cluster }, testInfo) => {
     const hat = cluster.server.hatHost('oscar');
     await page.goto(site.url);
     await page.getByLabel('Your HAT address').fill(hat);
@@ -53,6 +54,7 @@ test.describe('Log in with HAT through OpenID Connect', () => {
     await expect(grant).toContainText('HAT Login Demo');
     await grant.getByRole('link', { name: /Revoke/ }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Revoke /);
+    await record(page, testInfo, 'revoke-confirm-oauth');
     await page.getByRole('button', { name: /^Revoke/ }).click();
     await expect(page.getByRole('status')).toContainText('no longer has access');
     await expect(page.locator('#oauth')).toContainText('None yet');
