@@ -59,6 +59,9 @@ export function errorResponder(log: Logger, home = '/') {
   return async function respondToErrors(ctx: AppContext, next: Next): Promise<void> {
     try {
       await next();
+      // Answered on the raw response (the OAuth provider, routes/oauth.ts): a page made here would
+      // never be sent, and rendering one for each of its 4xx answers cost more than the answer.
+      if (ctx.respond === false) return;
       if (ctx.status === 404 && ctx.body == null) {
         await answer(ctx, home, { status: 404, message: Titles.notFound, cause: `Nothing at ${ctx.method} ${ctx.path}` });
       } else if (ctx.status >= 400 && ctx.body == null) {

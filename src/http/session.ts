@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { SessionStore } from '../store/ports.js';
 import type { AppContext } from './context.js';
 import { CsrfRejected } from './errors.js';
+import { isBackChannel } from './oidc/provider.js';
 import { isApiPath } from './paths.js';
 import type { Notice } from './pages/flash.js';
 import type { ConsentOffer } from './pages/consent.js';
@@ -32,6 +33,8 @@ export interface BrowserSession {
   consents?: Record<string, ConsentOffer>;
   /** The HAT just created with the sign-up form, for /signup/ready. */
   newHat?: NewHat;
+  /** Its name, and until when /signup/ready offers the one-time hand-off to it (ms since the epoch). */
+  handoff?: { hat: string; until: number };
   /**
    * When a request last noted that this logged-in session is in use (at most once a minute,
    * `SEEN_EVERY_MS`): the change makes it saved, and the save is its "last active" time.
@@ -138,7 +141,8 @@ export function browserSession(app: Koa<any, any>, config: Config, sessions: Ses
   return async function sessionForPages(ctx: AppContext, next: Next): Promise<void> {
     // API calls never use the session: skipping it spares them a store read when a browser
     // sends the cookie along, and a fresh session id (32 random bytes) when it does not.
-    if (isApiPath(ctx.path)) return next();
+    // Nor do the OAuth provider's back-channel endpoints (the token endpoint and the like).
+    if (isApiPath(ctx.path) || isBackChannel(ctx.path)) return next();
     // Behind a TLS-terminating proxy Koa may not know the request was https; the cookie still is.
     if (https) (ctx.cookies as unknown as { secure: boolean }).secure = true;
     ctx.state.sessionMaxAgeMs = config.sessionMaxAgeMs;

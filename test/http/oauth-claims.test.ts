@@ -11,15 +11,17 @@ import { linkIn, SmtpPeer } from '../support/smtp.js';
 const REDIRECT = 'https://notes.example.com/callback';
 
 /** SPEC 12's `max_age` / `auth_time` and `email_verified` (SPEC 13), with openid-client (unmodified) as the relying party. */
-describe('OAuth / OpenID Connect: max_age, auth_time and email_verified', () => {
+describe('OAuth / OpenID Connect: max_age, auth_time, email_verified, and what a used code leaves remembered', () => {
   let server: TestServer;
   let smtp: SmtpPeer;
 
   before(async () => {
     smtp = await SmtpPeer.start();
-    server = await startTestServer({ SMTP_URL: smtp.url, MAIL_FROM: 'HAT <hat@example.org>' });
+    // A check the data API remembers lasts a minute here, so that the last test does not depend on timing.
+    server = await startTestServer({ SMTP_URL: smtp.url, MAIL_FROM: 'HAT <hat@example.org>', REVISION_CHECK_MS: '60000' });
     await server.createHat('dana');
     await server.createHat('erin');
+    await server.createHat('finn');
     await registerApp(server, 'notes', [{ namespace: 'notes', access: 'read' }]);
   });
   after(async () => {
@@ -72,5 +74,29 @@ describe('OAuth / OpenID Connect: max_age, auth_time and email_verified', () => 
     const bare = await codeFlow(config, browser, { redirect_uri: REDIRECT, scope: 'openid profile' });
     assert.equal(bare.claims()!.email, undefined);
     assert.equal(bare.claims()!.email_verified, undefined);
+  });
+
+  it('keeps what the data API remembers of an access token when a code is used or a refresh token rotates (no store look-up)', async () => {
+    const config = await discover(server, 'finn', 'notes');
+    const browser = new FormClient(server, 'finn');
+    const first = await codeFlow(config, browser, { redirect_uri: REDIRECT, scope: 'openid offline_access data:notes:read', prompt: 'consent' });
+    const data = new URL(`http://${server.hatHost('finn')}/api/v2.6/data/notes/items`);
+    assert.equal((await oc.fetchProtectedResource(config, first.access_token, data, 'GET')).status, 200);
+    // Count the data API's look-ups of access tokens from here on.
+    const store = server.services.oauth.oidcStore;
+    const find = store.find.bind(store);
+    let lookUps = 0;
+    store.find = async (hat, model, id) => {
+      if (model === 'AccessToken') lookUps++;
+      return find(hat, model, id);
+    };
+    try {
+      await oc.refreshTokenGrant(config, first.refresh_token!);
+      await codeFlow(config, browser, { redirect_uri: REDIRECT, scope: 'openid' });
+      assert.equal((await oc.fetchProtectedResource(config, first.access_token, data, 'GET')).status, 200);
+      assert.equal(lookUps, 0, 'the first token was not looked up again');
+    } finally {
+      store.find = find;
+    }
   });
 });

@@ -96,7 +96,7 @@ describe('OAuth 2.1 / OpenID Connect: tokens, refusals and the data API', () => 
     // The dashboard lists the client, with a Revoke button.
     const page = await browser.get('/');
     assert.match(page.text, /The diary application/);
-    assert.match(page.text, /data:diary:read/);
+    assert.match(page.text, /your diary data/, "its data scopes, in words");
     // Revoke leads to a confirmation page (SPEC 7), which changes nothing; its form revokes.
     assert.match(page.text, /href="\/dashboard\/oauth\/revoke\?client=diary">Revoke/);
     const confirm = await browser.get('/dashboard/oauth/revoke?client=diary');

@@ -6,7 +6,7 @@ import type { PageRender } from '../app.js';
 import { isLoggedIn } from '../browser-login.js';
 import type { AppContext, AppRouter } from '../context.js';
 import { errorPage } from '../oidc/errors.js';
-import { INTERACTION_PREFIX, OAUTH_PREFIX, setOwnerLogin } from '../oidc/provider.js';
+import { INTERACTION_PREFIX, isBackChannel, OAUTH_PREFIX, setOwnerLogin } from '../oidc/provider.js';
 import { ProviderCache } from '../oidc/providers.js';
 import { sessionOf } from '../session.js';
 
@@ -63,7 +63,8 @@ export function oauthMount(cache: ProviderCache) {
   return async function toProvider(ctx: AppContext, next: Next): Promise<void> {
     if (ctx.state.tenant.kind !== 'hat' || !isProviderPath(ctx.path)) return next();
     const hat = ctx.state.tenant.hat;
-    setOwnerLogin(ctx.req, { loggedInAt: isLoggedIn(ctx) ? (sessionOf(ctx)?.loggedInAt ?? 0) : undefined });
+    // Only the authorization endpoint asks; the back channel has no browser session (session.ts).
+    if (!isBackChannel(ctx.path)) setOwnerLogin(ctx.req, { loggedInAt: isLoggedIn(ctx) ? (sessionOf(ctx)?.loggedInAt ?? 0) : undefined });
     const { handle } = await cache.get(hat);
     // The provider answers on the raw response; Koa must not answer a second time.
     ctx.respond = false;

@@ -11,8 +11,10 @@ export type ClientLookup = (id: string) => Promise<Payload | undefined>;
  * over our OidcStore port, so that both the SQLite and the MongoDB adapter keep its records.
  * `Client` is not stored: registered applications come from the registry (`clients`); other
  * client ids fall through to the library's Client ID Metadata Document resolution.
+ * `removed` is told whenever a record of the HAT is removed (revocation, reuse, logout), not when
+ * one is consumed: a used code or rotated refresh token leaves every access token as it was, so
+ * the data API keeps what it remembers of them.
  */
-/** `removed` is told whenever a record of the HAT is consumed or removed (revocation, reuse, logout). */
 export function adapterFor(store: OidcStore, hat: string, clients: ClientLookup, removed: () => void = () => {}) {
   return class HatOidcAdapter {
     constructor(private readonly model: string) {}
@@ -44,7 +46,6 @@ export function adapterFor(store: OidcStore, hat: string, clients: ClientLookup,
 
     async consume(id: string): Promise<void> {
       await store.consume(hat, this.model, id, Math.floor(Date.now() / 1000));
-      removed();
     }
 
     async destroy(id: string): Promise<void> {
