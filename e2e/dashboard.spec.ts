@@ -40,15 +40,13 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('Repeat the password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Create my HAT' }).click();
-    await page.getByRole('link', { name: 'Go to my HAT' }).click();
     const hatUrl = cluster.hatUrl('db-ada');
     const address = cluster.server.hatHost('db-ada');
+    // The one-time hand-off: the new HAT's own page asks once, then its dashboard, logged in.
+    await page.getByRole('button', { name: 'Go to my dashboard' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Continue as ${address}?`);
+    await page.getByRole('button', { name: 'Go to my dashboard' }).click();
     await expect(page).toHaveURL(hatUrl + '/');
-
-    // Log in.
-    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Log in to your HAT');
-    await expect(page.getByLabel('Your HAT password')).toBeFocused();
-    await logIn(page, PASSWORD);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(address);
     await expect(page.getByText('No service has access to your HAT.')).toBeVisible();
 
@@ -137,6 +135,8 @@ test.describe("The owner's dashboard (SPEC 7)", () => {
 
     await page.getByRole('button', { name: 'Log out', exact: true }).click();
     await expect(page.getByRole('status')).toHaveText('You have logged out.');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Log in to your HAT');
+    await expect(page.getByLabel('Your HAT password')).toBeFocused();
     await logIn(page, PASSWORD);
     await expect(page.getByRole('alert')).toHaveText('That password is not right. Please try again.');
     await logIn(page, NEW_PASSWORD);

@@ -57,9 +57,12 @@ test.describe('The cluster landing page (SPEC 9)', () => {
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your HAT is ready');
     const address = new URL(cluster.hatUrl('lp-grace')).host;
     await expect(page.getByText(`Your HAT is ready at ${address}`)).toBeVisible();
-    await page.getByRole('link', { name: 'Go to my HAT' }).click();
+    // The one-time hand-off (issue 12): the HAT's own page asks once, then its dashboard, logged in.
+    await page.getByRole('button', { name: 'Go to my dashboard' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Continue as ${address}?`);
+    await page.getByRole('button', { name: 'Go to my dashboard' }).click();
     await expect(page).toHaveURL(cluster.hatUrl('lp-grace') + '/');
-    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Log in to your HAT');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(address);
   });
 
   test('takes a person to their HAT by name, and says so when there is none', async ({ page, cluster }) => {

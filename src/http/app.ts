@@ -27,6 +27,7 @@ import { dashboardPasswordRoutes } from './routes/pages/dashboard-password.js';
 import { dashboardServicesRoutes } from './routes/pages/dashboard-services.js';
 import { dashboardRevokeRoutes } from './routes/pages/dashboard-revoke.js';
 import { dashboardSessionsRoutes } from './routes/pages/dashboard-sessions.js';
+import { signupHandoffRoutes } from './routes/pages/signup-handoff.js';
 import { hatloginApproveRoutes } from './routes/pages/hatlogin-approve.js';
 import { hatloginLoginRoutes } from './routes/pages/hatlogin-login.js';
 import { continueRoutes } from './routes/pages/continue.js';
@@ -79,6 +80,7 @@ function hatRouter(services: Services, oauth: ProviderCache): AppRouter {
   dashboardServicesRoutes(router, services);
   dashboardRevokeRoutes(router, services);
   dashboardSessionsRoutes(router, services);
+  signupHandoffRoutes(router, services);
   dashboardPasswordRoutes(router, services);
   dashboardActivityRoutes(router, services);
   recoveryRoutes(router, services);

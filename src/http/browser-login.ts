@@ -31,6 +31,18 @@ export async function logIn(
   await startOwnerSession(ctx);
 }
 
+/**
+ * Logs the owner of this request's HAT in with the one-time hand-off made at sign-up
+ * (services/handoff.ts) instead of the password: the same session, device cookie and activity
+ * entry as `logIn`. Throws NotFound when the hand-off cannot be used.
+ */
+export async function logInWithHandoff(ctx: AppContext, services: Services, secret: unknown): Promise<void> {
+  const hat = hatOf(ctx);
+  await services.handoff.redeem(hat, secret, ctx.ip);
+  deviceCookies(services.config).remember(ctx, hat.name);
+  await startOwnerSession(ctx);
+}
+
 const devices = new WeakMap<Config, DeviceCookies>();
 
 /** One DeviceCookies per configuration (its key is derived once). */

@@ -106,6 +106,7 @@ const VIA: Record<string, string> = {
   oauth: 'OAuth / OpenID Connect',
   operator: 'By the operator',
   recovery: 'Link in an email',
+  signup: 'Sign-up',
 };
 
 function what(entry: ActivityEntry): string {

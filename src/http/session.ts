@@ -33,6 +33,8 @@ export interface BrowserSession {
   consents?: Record<string, ConsentOffer>;
   /** The HAT just created with the sign-up form, for /signup/ready. */
   newHat?: NewHat;
+  /** Its name, and until when /signup/ready offers the one-time hand-off to it (ms since the epoch). */
+  handoff?: { hat: string; until: number };
   /**
    * When a request last noted that this logged-in session is in use (at most once a minute,
    * `SEEN_EVERY_MS`): the change makes it saved, and the save is its "last active" time.

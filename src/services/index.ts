@@ -33,6 +33,7 @@ import { LinkMailer } from './links.js';
 import { createMailer, type Mailer } from './mail.js';
 import { Recovery } from './recovery.js';
 import { BrowserSessions } from './sessions.js';
+import { SignupHandoff } from './handoff.js';
 
 /** The domain, wired once per process. Routes receive this and nothing of the store. */
 export interface Services {
@@ -44,6 +45,8 @@ export interface Services {
   ping(): Promise<void>;
   /** Browser sessions, for the session middleware. */
   sessions: SessionStore;
+  /** The one-time hand-off that logs a new HAT's owner in right after sign-up. */
+  handoff: SignupHandoff;
   /** The owner's list of browser sessions: end one, or all ("log out everywhere", SPEC 7). */
   browserSessions: BrowserSessions;
   hats: HatDirectory;
@@ -137,6 +140,7 @@ export function createServices(config: Config, storeAdapter: Store, log: Logger)
     ping: () => store.ping(),
     sessions: store.sessions,
     browserSessions,
+    handoff: new SignupHandoff(store, hats, activity),
     hats,
     keys,
     tokens,

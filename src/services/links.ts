@@ -7,11 +7,14 @@ import type { Mail, Mailer } from './mail.js';
 /** How long a link sent by mail works (SPEC 13). */
 export const LINK_MINUTES = 30;
 
+/** The one-time secrets that travel by mail (the sign-up hand-off never does: services/handoff.ts). */
+export type MailedPurpose = Exclude<ResetPurpose, 'signin'>;
+
 /**
  * The page on the HAT each kind of link opens. The secret travels in the query string, which the
  * request log never writes (it writes the path).
  */
-export const LINK_PATHS: Record<ResetPurpose, string> = { password: '/recover/reset?token=', email: '/confirm-email?token=' };
+export const LINK_PATHS: Record<MailedPurpose, string> = { password: '/recover/reset?token=', email: '/confirm-email?token=' };
 
 /**
  * What the store keeps of a link's secret. The purpose is part of it, so a reset secret pasted
@@ -47,7 +50,7 @@ export class LinkMailer {
   ) {}
 
   /** Stores a new link (voiding the HAT's earlier one of the same purpose) and returns its URL. */
-  async issue(hat: string, purpose: ResetPurpose, fields: Pick<ResetRecord, 'email' | 'fingerprint'>): Promise<string> {
+  async issue(hat: string, purpose: MailedPurpose, fields: Pick<ResetRecord, 'email' | 'fingerprint'>): Promise<string> {
     const secret = randomBytes(32).toString('base64url');
     const now = new Date();
     await this.store.resets.issue({

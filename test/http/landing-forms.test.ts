@@ -115,7 +115,8 @@ describe('The sign-up form (GET and POST /signup)', () => {
     assert.equal(ready.status, 200);
     const address = server.hatHost('newcomer');
     assert.match(ready.text, new RegExp(`Your HAT is ready at <a class="mono" href="http://${address}/">${address}</a>`));
-    assert.match(ready.text, new RegExp(`<a class="button" href="http://${address}/">Go to my HAT</a>`));
+    // The way on is the one-time hand-off to the new HAT (test/http/signup-handoff.test.ts).
+    assert.match(ready.text, new RegExp(`<form method="post" action="http://${address}/signup/welcome">`));
     assert.ok(await hatExists('newcomer'));
     assert.equal((await server.call('newcomer', '/users/access_token', { headers: { username: 'newcomer', password: encodeURIComponent(STRONG_PASSWORD) } })).status, 200);
   });

@@ -64,6 +64,18 @@ export function resetsContract(store: () => Store, newHat: (prefix?: string) => 
       assert.deepEqual(await store().resets.find(confirm.hash, now), confirm);
     });
 
+    it('keeps the sign-up hand-off (purpose signin) beside a password link of the same HAT, each used once', async () => {
+      const hat = await newHat('reset');
+      const reset = link(hat.name);
+      const handoff = link(hat.name, { purpose: 'signin', expiresAt: new Date(now.getTime() + 120_000) });
+      await store().resets.issue(reset);
+      await store().resets.issue(handoff);
+      assert.deepEqual(await store().resets.find(reset.hash, now), reset);
+      assert.deepEqual(await store().resets.claim(handoff.hash, now), handoff);
+      assert.equal(await store().resets.claim(handoff.hash, now), null);
+      assert.deepEqual(await store().resets.find(reset.hash, now), reset);
+    });
+
     it('confirmEmail sets the address, records it as confirmed and bumps the revision', async () => {
       const hat = await newHat('reset');
       assert.equal(await store().resets.verifiedEmail(hat.name), '');

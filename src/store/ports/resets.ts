@@ -1,7 +1,10 @@
 // Part of the store contract (src/store/ports.ts re-exports it): one file per newer aggregate.
 
-/** What a one-time link sent by mail is for (SPEC 13). */
-export type ResetPurpose = 'password' | 'email';
+/**
+ * What a one-time secret is for: a link sent by mail (SPEC 13), or `signin`, the hand-off that
+ * logs the browser that just signed up in on its new HAT (never mailed; minutes, not half an hour).
+ */
+export type ResetPurpose = 'password' | 'email' | 'signin';
 
 /** A one-time link sent by mail: a password reset, or the confirmation of an email address. */
 export interface ResetRecord {

@@ -7,6 +7,10 @@ import { seeOther, type AppContext, type AppRouter } from '../../context.js';
 import { errorList, renderPage } from '../../pages/render.js';
 import { onPage, ReRender, type FormProblem, type Page } from '../../pages/rerender.js';
 import { checkCsrf, pageSession, sessionOf } from '../../session.js';
+import { allowFormTarget } from '../../security.js';
+
+/** How long after sign-up its "ready" page offers to log the browser in on the new HAT (each offer lasts HANDOFF_SECONDS). */
+const HANDOFF_OFFERED_MS = 10 * 60 * 1000;
 
 const FIELDS = ['fullName', 'username', 'email', 'pass', 'passRepeat'] as const;
 type SignupField = (typeof FIELDS)[number];
@@ -70,14 +74,27 @@ export function signupFormRoutes(router: AppRouter, services: Services): void {
       throw new ReRender(page, { status: 400, fields: Object.fromEntries(outcome.problems.map((p) => [p.field, p.problem])) });
     }
     const created = outcome.created;
-    pageSession(ctx).newHat = created;
+    const session = pageSession(ctx);
+    session.newHat = created;
+    session.handoff = { hat: entered.username.trim().toLowerCase(), until: Date.now() + HANDOFF_OFFERED_MS };
     seeOther(ctx, '/signup/ready');
   });
 
   // After the form, so that reloading the page shows it again instead of sending the form twice.
   router.get('/signup/ready', async (ctx) => {
-    const created = sessionOf(ctx)?.newHat;
+    const session = sessionOf(ctx);
+    const created = session?.newHat;
     if (!created) return seeOther(ctx, '/signup');
-    await renderPage(ctx, 'signup-ready', { cluster, hat: created.hat, url: created.url + '/', home: baseUrl(config, cluster) }, { forms: false });
+    // The one-time hand-off to the new HAT (services/handoff.ts): a fresh secret for each showing
+    // (voiding the last), only shortly after the sign-up, and only ever in this page's form.
+    const offer = session.handoff;
+    const code = offer && Date.now() < offer.until ? await services.handoff.issue(offer.hat) : null;
+    if (code) allowFormTarget(ctx, created.url);
+    await renderPage(
+      ctx,
+      'signup-ready',
+      { cluster, hat: created.hat, url: created.url + '/', home: baseUrl(config, cluster), ...(code ? { handoff: { action: created.url + '/signup/welcome', code } } : {}) },
+      { forms: false },
+    );
   });
 }
