@@ -4,17 +4,27 @@
  * oidc table with WAL and a full sync on every commit (STANDALONE_DATA_DIR) — so that the
  * comparison shows what the server adds around the library, not the price of durability
  * (STANDALONE_MEMORY=1 uses the library's in-memory adapter instead). One public client,
- * PKCE required, refresh-token rotation, an interaction that logs in and consents at once, and a
- * `/resource` route that looks an access token up as our data API does. Same IPC as
- * server-process.ts (ready, rss, cpu, stop).
+ * PKCE required, refresh-token rotation, an interaction that logs in and consents at once.
+ *
+ * `/resource` does the data API's work without the server around it: it looks the access token
+ * up (the library's AccessToken.find) and then reads the same records the HAT's
+ * `GET /api/v2.6/data/bench/items` reads — BENCH_RECORDS records with the same data
+ * (bench/oauth-records.ts), in the same SQLite `records` table through the same store code
+ * (src/store/sqlite/records.ts) with the same default page (`readOptions({})`) — and answers them
+ * rendered the same way (`renderRecords`). So the data-API ratio is like for like: what is left
+ * is our HTTP stack (log, headers, tenancy, routing, the remembered token check, permissions).
+ * Same IPC as server-process.ts (ready, rss, cpu, stop).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import { Provider } from 'oidc-provider';
+import { readOptions, renderRecords } from '../src/services/data.js';
 import { adapterFor } from '../src/services/oidc/adapter.js';
+import { openDatabase } from '../src/store/sqlite/db.js';
 import { sqliteOidc } from '../src/store/sqlite/oidc.js';
+import { RECORDS_SCHEMA, sqliteRecords } from '../src/store/sqlite/records.js';
+import { BENCH_ENDPOINT, BENCH_RECORDS, benchRecordData } from './oauth-records.js';
 
 export const STANDALONE_CLIENT = 'bench-app';
 export const STANDALONE_REDIRECT = 'https://bench.example.com/callback';
@@ -23,15 +33,21 @@ const server = http.createServer();
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as AddressInfo).port;
 
-function sqliteAdapter() {
-  const db = new Database(path.join(process.env.STANDALONE_DATA_DIR ?? '.', 'standalone.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  return adapterFor(sqliteOidc(db), 'standalone', async () => undefined);
-}
+const RESOURCE_PAGE = readOptions({});
+
+// One SQLite file (WAL, full sync: the server's own openDatabase) for the oidc records and the data records.
+const sqlite = openDatabase(process.env.STANDALONE_DATA_DIR ?? '.', 'standalone.db', [RECORDS_SCHEMA]);
+const records = sqliteRecords(sqlite);
+const count = BENCH_RECORDS;
+await records.insert('standalone', Array.from({ length: count }, (_, i) => ({
+  recordId: randomUUID(),
+  endpoint: BENCH_ENDPOINT,
+  json: JSON.stringify(benchRecordData(i)),
+  createdAt: new Date(),
+})));
 
 const provider = new Provider(`http://op.localhost:${port}`, {
-  ...(process.env.STANDALONE_MEMORY === '1' ? {} : { adapter: sqliteAdapter() }),
+  ...(process.env.STANDALONE_MEMORY === '1' ? {} : { adapter: adapterFor(sqliteOidc(sqlite.db), 'standalone', async () => undefined) }),
   clients: [
     {
       client_id: STANDALONE_CLIENT,
@@ -81,7 +97,8 @@ server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
         res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"invalid token"}');
         return;
       }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+      const page = await records.read('standalone', BENCH_ENDPOINT, RESOURCE_PAGE);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(renderRecords(page));
       return;
     }
     await handle(req, res);

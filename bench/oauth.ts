@@ -5,8 +5,16 @@
  * 1. the token endpoint: authorization-code exchanges (public client, PKCE) and refresh-token
  *    rotations, 16 at a time, for a fixed time; codes are made beforehand by a logged-in browser
  *    (one authorization request each, no page: already approved);
- * 2. the data API with an OAuth access token (autocannon, as the other phases), against the
- *    standalone's `/resource`, which looks the token up the same way;
+ * 2. the data API with an OAuth access token (autocannon, as the other phases), reading the
+ *    BENCH_RECORDS records of `bench/items` (bench/oauth-records.ts), compared two ways:
+ *    - against the standalone's `/resource`, which does the same work without our server around
+ *      it: the library's token look-up, then the same SQLite read of the same records through
+ *      the same store code, rendered the same way. Like for like: the ratio is the price of our
+ *      HTTP stack (log, headers, tenancy, routing, remembered token check, permissions). Before,
+ *      `/resource` only looked the token up and ours read data, which made the ratio meaningless;
+ *    - against the same request in our server with the application's original token
+ *      (`X-Auth-Token`, RS256 JWT): same stack and same read, so the ratio is what an OAuth
+ *      token costs compared with the token the data API had before (about 1 when it is right);
  * 3. memory: a fresh server, 1,000 HATs, then one OAuth login on each (a Provider per HAT in the
  *    cache): the RSS difference per cached provider.
  *
@@ -22,6 +30,7 @@ import { playBrowser } from '../test/support/oidc.js';
 import type { TestServer } from '../test/support/server.js';
 import { startChild, type Child } from './children.js';
 import { measure, type Measure } from './load.js';
+import { BENCH_ENDPOINT, BENCH_RECORDS, benchRecordData } from './oauth-records.js';
 
 const PASSWORD = 'correct horse battery staple';
 const HAT_DOMAIN = 'hat.localhost';
@@ -46,7 +55,10 @@ interface Side {
 export interface OauthBenchResult {
   tokenCode: { ours: Measure; standalone: Measure; ratio: number };
   tokenRefresh: { ours: Measure; standalone: Measure; ratio: number };
+  /** Ours with an OAuth token vs the standalone's token look-up plus the same read. */
   dataApi: { ours: Measure; standalone: Measure; ratio: number };
+  /** Ours with an OAuth token vs ours with the application's original token, same read. */
+  dataApiNative: { oauth: Measure; applicationToken: Measure; ratio: number };
   rss: { hats: number; beforeMiB: number; afterMiB: number; perProviderMiB: number; seconds: number };
 }
 
@@ -83,10 +95,15 @@ function tokenCall(side: Side, form: Record<string, string>) {
   });
 }
 
-/** `workers` loops doing `op` until `seconds` pass or `op` has nothing left (null); every answer must be 200. */
-async function drive(route: string, seconds: number, workers: number, op: (worker: number) => Promise<number | null>): Promise<Measure> {
+/**
+ * `workers` loops doing `op` until `seconds` pass or `op` has nothing left (null); every answer
+ * must be 200. `cpu`: the serving process's CPU time, for CPU µs per request — steadier than
+ * req/s on a shared machine.
+ */
+async function drive(route: string, seconds: number, workers: number, cpu: () => Promise<number>, op: (worker: number) => Promise<number | null>): Promise<Measure> {
   const latencies: number[] = [];
   let failures = 0;
+  const cpuBefore = await cpu();
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   await Promise.all(
@@ -101,9 +118,10 @@ async function drive(route: string, seconds: number, workers: number, op: (worke
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
+  const cpuMicrosPerRequest = Math.round(((await cpu()) - cpuBefore) / Math.max(1, latencies.length + failures));
   latencies.sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? NaN;
-  return { route, connections: workers, seconds: Math.round(elapsed * 10) / 10, reqPerSec: Math.round(latencies.length / elapsed), p50: at(50), p99: at(99), requests: latencies.length, cpuMicrosPerRequest: NaN, non2xx: failures, errors: 0 };
+  return { route, connections: workers, seconds: Math.round(elapsed * 10) / 10, reqPerSec: Math.round(latencies.length / elapsed), p50: at(50), p99: at(99), requests: latencies.length, cpuMicrosPerRequest, non2xx: failures, errors: 0 };
 }
 
 async function tokenPhases(side: Side): Promise<{ code: Measure; refresh: Measure }> {
@@ -111,7 +129,7 @@ async function tokenPhases(side: Side): Promise<{ code: Measure; refresh: Measur
   // Codes live 60 s: made just before they are exchanged, 8 authorization requests at a time.
   const codes: string[] = [];
   while (codes.length < CODES) codes.push(...(await Promise.all(Array.from({ length: 8 }, () => code(side)))));
-  const exchange = await drive(`${side.name}: POST /oauth/token (code)`, 60, WORKERS, async () => {
+  const exchange = await drive(`${side.name}: POST /oauth/token (code)`, 60, WORKERS, side.child.cpu, async () => {
     const next = codes.pop();
     if (!next) return null;
     return (await tokenCall(side, { grant_type: 'authorization_code', code: next, redirect_uri: REDIRECT, code_verifier: VERIFIER })).status;
@@ -122,7 +140,7 @@ async function tokenPhases(side: Side): Promise<{ code: Measure; refresh: Measur
     const reply = await tokenCall(side, { grant_type: 'authorization_code', code: c, redirect_uri: REDIRECT, code_verifier: VERIFIER });
     refreshTokens.push(reply.json<{ refresh_token: string }>().refresh_token);
   }
-  const refresh = await drive(`${side.name}: POST /oauth/token (refresh)`, SECONDS, WORKERS, async (w) => {
+  const refresh = await drive(`${side.name}: POST /oauth/token (refresh)`, SECONDS, WORKERS, side.child.cpu, async (w) => {
     const reply = await tokenCall(side, { grant_type: 'refresh_token', refresh_token: refreshTokens[w]! });
     if (reply.status === 200) refreshTokens[w] = reply.json<{ refresh_token: string }>().refresh_token;
     return reply.status;
@@ -130,17 +148,45 @@ async function tokenPhases(side: Side): Promise<{ code: Measure; refresh: Measur
   return { code: exchange, refresh };
 }
 
-async function dataPhase(side: Side, scope: string): Promise<Measure> {
+async function oauthToken(side: Side, scope: string): Promise<string> {
   const c = await code(side, scope);
   const reply = await tokenCall(side, { grant_type: 'authorization_code', code: c, redirect_uri: REDIRECT, code_verifier: VERIFIER });
-  const accessToken = reply.json<{ access_token: string }>().access_token;
-  return measure(`${side.name}: GET ${side.resource} (OAuth token)`, {
-    port: side.child.port,
-    host: side.host,
-    path: side.resource,
-    headers: { authorization: `Bearer ${accessToken}` },
-    cpu: () => side.child.cpu(),
+  return reply.json<{ access_token: string }>().access_token;
+}
+
+/** One answer first (it must be the records, the same size on both sides), then autocannon. */
+async function dataPhase(side: Side, route: string, headers: Record<string, string>, expectedBytes?: number): Promise<Measure & { bytes: number }> {
+  const first = await request(side.child.port, side.host, side.resource, { headers });
+  const records = first.status === 200 ? first.json<unknown[]>() : [];
+  if (records.length !== BENCH_RECORDS) throw new Error(`${route}: expected ${BENCH_RECORDS} records, got ${first.status} ${first.text.slice(0, 200)}`);
+  const bytes = Buffer.byteLength(first.text);
+  if (expectedBytes !== undefined && bytes !== expectedBytes) throw new Error(`${route}: ${bytes} bytes, the other side answered ${expectedBytes}`);
+  const measured = await measure(route, { port: side.child.port, host: side.host, path: side.resource, headers, cpu: () => side.child.cpu() });
+  return { ...measured, bytes };
+}
+
+/** The owner writes the benchmark's records to the HAT, enables the application and gets its original token. */
+async function seedHat(side: Side): Promise<{ applicationToken: string }> {
+  const call = (p: string, options: RequestOptions = {}) => request(side.child.port, side.host, p, options);
+  const login = await call('/users/access_token', { headers: { username: 'bench', password: encodeURIComponent(PASSWORD) } });
+  const owner = { 'x-auth-token': login.json<{ accessToken: string }>().accessToken };
+  const written = await call(`/api/v2.6/data/${BENCH_ENDPOINT}`, {
+    method: 'POST',
+    headers: owner,
+    body: Array.from({ length: BENCH_RECORDS }, (_, i) => benchRecordData(i)),
   });
+  if (written.status !== 201) throw new Error(`writing the bench records: ${written.status} ${written.text}`);
+  const setup = await call(`/api/v2.6/applications/${CLIENT}/setup`, { method: 'POST', headers: owner });
+  if (setup.status !== 200) throw new Error(`enabling ${CLIENT}: ${setup.status} ${setup.text}`);
+  const token = await call(`/api/v2.6/applications/${CLIENT}/access-token`, { headers: owner });
+  if (token.status !== 200) throw new Error(`the token of ${CLIENT}: ${token.status} ${token.text}`);
+  return { applicationToken: token.json<{ accessToken: string }>().accessToken };
+}
+
+/** With BENCH_CPU_PROF=<dir>, each side writes a CPU profile to <dir>/oauth-<side>, to be compared side by side. */
+function profiled(side: string): { nodeFlags?: string[] } {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir, `oauth-${side}`)}`] } : {};
 }
 
 function serverEnv(dataDir: string): Record<string, string> {
@@ -210,14 +256,14 @@ export async function benchOauth(say: (line?: string) => void = console.log): Pr
   const work = mkdtempSync(path.join(tmpdir(), 'hat-bench-oauth-'));
   const children: Child[] = [];
   try {
-    const server = await startChild('server-process.ts', { env: serverEnv(path.join(work, 'main')) });
+    const server = await startChild('server-process.ts', { env: serverEnv(path.join(work, 'main')), ...profiled('hat') });
     children.push(server);
     await register(server);
     await signup(server, 'bench');
     const hat = ours(server, 'bench');
     const opDir = path.join(work, 'standalone');
     mkdirSync(opDir);
-    const op = await startChild('oauth-standalone.ts', { env: { STANDALONE_DATA_DIR: opDir } });
+    const op = await startChild('oauth-standalone.ts', { env: { STANDALONE_DATA_DIR: opDir }, ...profiled('standalone') });
     children.push(op);
     const opHost = `op.localhost:${op.port}`;
     const standalone: Side = { name: 'standalone', child: op, host: opHost, browser: new FormClient(fakeServer(op.port, () => opHost), null), resource: '/resource' };
@@ -227,23 +273,27 @@ export async function benchOauth(say: (line?: string) => void = console.log): Pr
     say('OAuth: token endpoint, standalone oidc-provider…');
     const theirTokens = await tokenPhases(standalone);
     say('OAuth: data API…');
-    const ourData = await dataPhase(hat, 'openid data:bench:read');
-    const theirData = await dataPhase(standalone, 'openid');
+    const { applicationToken } = await seedHat(hat);
+    const ourData = await dataPhase(hat, `HAT: GET ${hat.resource} (OAuth token)`, { authorization: `Bearer ${await oauthToken(hat, 'openid data:bench:read')}` });
+    const theirData = await dataPhase(standalone, `standalone: GET ${standalone.resource} (token + same read)`, { authorization: `Bearer ${await oauthToken(standalone, 'openid')}` }, ourData.bytes);
+    const nativeData = await dataPhase(hat, `HAT: GET ${hat.resource} (application token)`, { 'x-auth-token': applicationToken }, ourData.bytes);
     const ratio = (a: Measure, b: Measure) => Math.round((a.reqPerSec / b.reqPerSec) * 100) / 100;
     const result: OauthBenchResult = {
       tokenCode: { ours: ourTokens.code, standalone: theirTokens.code, ratio: ratio(ourTokens.code, theirTokens.code) },
       tokenRefresh: { ours: ourTokens.refresh, standalone: theirTokens.refresh, ratio: ratio(ourTokens.refresh, theirTokens.refresh) },
       dataApi: { ours: ourData, standalone: theirData, ratio: ratio(ourData, theirData) },
+      dataApiNative: { oauth: ourData, applicationToken: nativeData, ratio: ratio(ourData, nativeData) },
       rss: await rssPhase(work),
     };
     say('\nOAuth / OpenID Connect (SPEC 12), beside a standalone oidc-provider in the same run:');
-    say(`${'route'.padEnd(48)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}  non-2xx  ratio`);
+    say(`${'route'.padEnd(56)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'CPU µs/req'.padStart(11)}  non-2xx  ratio`);
     for (const [a, b, r] of [
       [result.tokenCode.ours, result.tokenCode.standalone, result.tokenCode.ratio],
       [result.tokenRefresh.ours, result.tokenRefresh.standalone, result.tokenRefresh.ratio],
       [result.dataApi.ours, result.dataApi.standalone, result.dataApi.ratio],
+      [result.dataApiNative.oauth, result.dataApiNative.applicationToken, result.dataApiNative.ratio],
     ] as const) {
-      for (const m of [a, b]) say(`${m.route.padEnd(48)} ${String(m.reqPerSec).padStart(8)} ${m.p50.toFixed(2).padStart(8)} ${m.p99.toFixed(2).padStart(8)}  ${String(m.non2xx).padStart(7)}${m === a ? `  ${r}` : ''}`);
+      for (const m of [a, b]) say(`${m.route.padEnd(56)} ${String(m.reqPerSec).padStart(8)} ${m.p50.toFixed(2).padStart(8)} ${m.p99.toFixed(2).padStart(8)} ${String(Math.round(m.cpuMicrosPerRequest)).padStart(11)}  ${String(m.non2xx).padStart(7)}${m === a ? `  ${r}` : ''}`);
     }
     const rss = result.rss;
     say(`RSS with ${rss.hats} HATs: ${rss.beforeMiB} MiB; after one OAuth login on each (${rss.seconds} s): ${rss.afterMiB} MiB → ${rss.perProviderMiB} MiB per cached provider`);

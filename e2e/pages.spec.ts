@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { readOutbox } from '../src/services/mail.js';
+import { ACTIVITY_TYPES } from '../src/store/ports.js';
 import { admin } from '../test/support/apps.js';
 import { startCimdWorld } from '../test/support/cimd-site.js';
 import { request } from '../test/support/http.js';
@@ -47,6 +48,30 @@ function hatloginUrl(cluster: ClusterFixture, hat: string, name: string, redirec
   return `${cluster.hatUrl(hat)}/hatlogin?name=${encodeURIComponent(name)}&redirect=${encodeURIComponent(redirect)}`;
 }
 
+/** An OAuth authorization request (PKCE S256, state, nonce) to the HAT at `hatUrl`. */
+function authorizeUrl(hatUrl: string, clientId: string, redirect: string, scope = 'openid email'): string {
+  const params = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    scope,
+    redirect_uri: redirect,
+    state: 'pg-state',
+    nonce: 'pg-nonce',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+  });
+  return `${hatUrl}/oauth/authorize?${params}`;
+}
+
+/** A registered application as an OAuth client (public, PKCE), asking to read notes. */
+const CLIENT = 'pg-client';
+const CLIENT_ORIGIN = 'https://pg-client.example.com';
+
+async function registerClient(cluster: ClusterFixture): Promise<void> {
+  if (await cluster.server.services.registry.find(CLIENT)) return;
+  await cluster.server.services.registry.create(registrationFor(CLIENT, [{ namespace: 'notes', access: 'read' }]));
+}
+
 /** The newest mail in the development outbox to `to`, and the first link in it that contains `marker`. */
 async function linkInOutbox(cluster: ClusterFixture, to: string, marker: string): Promise<string> {
   for (let i = 0; i < 50; i++) {
@@ -59,6 +84,10 @@ async function linkInOutbox(cluster: ClusterFixture, to: string, marker: string)
 }
 
 test.describe('every page state: axe-core finds nothing, screenshots at 1280 and 390 px (issue 12)', () => {
+  // The areas are independent (each its own HATs; registrations are made if missing), so both
+  // workers can share them.
+  test.describe.configure({ mode: 'parallel' });
+
   test('the cluster: landing, "go to my HAT", sign-up, recovery, the development outbox, errors', async ({ page, cluster }, testInfo) => {
     await page.goto(cluster.clusterUrl + '/');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(/Your HAT: your own data server/);
@@ -84,6 +113,13 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
 
     await page.getByLabel('HAT name').fill('pg-pat');
     await page.getByLabel('Email').fill('pg-pat@example.com');
+    await page.getByLabel('Password', { exact: true }).fill(STRONG_PASSWORD);
+    await page.getByLabel('Repeat the password').fill(STRONG_PASSWORD);
+    // A form whose CSRF cookie is gone (left open too long, or not sent from this site).
+    await page.context().clearCookies();
+    await page.getByRole('button', { name: 'Create my HAT' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'This form expired' })).toBeVisible();
+    await record(page, testInfo, 'signup-form-expired');
     await page.getByLabel('Password', { exact: true }).fill(STRONG_PASSWORD);
     await page.getByLabel('Repeat the password').fill(STRONG_PASSWORD);
     await page.getByRole('button', { name: 'Create my HAT' }).click();
@@ -140,6 +176,16 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     }
     await expect(page.getByRole('alert')).toContainText(/minute/);
     await record(page, testInfo, 'dashboard-login-locked');
+    // The count is the HAT's and this address's, whichever page asks: /hatlogin and OAuth's login say so too.
+    await page.goto(hatloginUrl(cluster, 'pg-locked', 'Some site', 'https://some.example.com/cb'));
+    await logIn(page);
+    await expect(page.getByRole('alert')).toContainText(/minute/);
+    await record(page, testInfo, 'login-locked');
+    await registerClient(cluster);
+    await page.goto(authorizeUrl(cluster.hatUrl('pg-locked'), CLIENT, `${CLIENT_ORIGIN}/callback`));
+    await logIn(page);
+    await expect(page.getByRole('alert')).toContainText(/minute/);
+    await record(page, testInfo, 'oauth-login-locked');
 
     await cluster.server.createHat('pg-off');
     const disabled = await admin(cluster.server, 'POST', '/api/admin/hats/pg-off/disable');
@@ -184,9 +230,12 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     await registerNotables(cluster);
     const diary = registrationFor('pg-diary', [{ namespace: 'diary', access: 'write' }]);
     if (!(await cluster.server.services.registry.find('pg-diary'))) await cluster.server.services.registry.create(diary);
-    // More than a page of activity (20 entries): logins through the API, one failed.
-    for (let i = 0; i < 20; i++) await cluster.server.ownerToken(hat);
-    expect((await cluster.server.call(hat, '/users/access_token', { headers: { username: hat, password: 'wrong' } })).status).toBe(401);
+    // More than a page of activity (20 entries): one of every kind, so that each one's words are
+    // seen at both widths, from an IPv6 address and through the operator and the API.
+    for (const type of ACTIVITY_TYPES) {
+      await cluster.server.services.activity.record({ hat, type, via: type.startsWith('owner_') || type === 'key_rotated' ? 'operator' : 'api', clientIp: '2001:db8:85a3::8a2e:370:7334' });
+    }
+    for (let i = 0; i < 3; i++) await cluster.server.services.activity.record({ hat, type: 'login', via: 'api', clientIp: '203.0.113.7' });
 
     await fakeService(page, NOTABLES_ORIGIN);
     await fakeService(page, 'https://shop.example.com');
@@ -201,7 +250,8 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     const access = page.getByRole('region', { name: 'Services with access' });
     await expect(access.getByRole('heading', { name: /Notables/ })).toBeVisible();
     await expect(access.getByRole('heading', { name: /My Shop/ })).toBeVisible();
-    await expect(page.getByRole('navigation', { name: 'Activity pages' })).toBeVisible();
+    // The dashboard shows the newest entries; the whole log is on /activity.
+    await expect(page.getByRole('link', { name: /^See all \d+ entries$/ })).toBeVisible();
     await record(page, testInfo, 'dashboard-home');
 
     // Revoke asks first (a website's confirmation is recorded in dashboard.spec.ts).
@@ -218,6 +268,7 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     await expect(access.getByRole('button', { name: /Allow the new permissions/ })).toBeVisible();
     await record(page, testInfo, 'dashboard-reconsent');
 
+    await page.getByRole('link', { name: /^See all \d+ entries$/ }).click();
     await page.getByRole('link', { name: 'Older →' }).click();
     await expect(page.getByText(/Page 2 of/)).toBeVisible();
     await record(page, testInfo, 'dashboard-activity-older');
@@ -231,6 +282,14 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     await page.getByRole('button', { name: 'Change password' }).click();
     await expect(page.locator('.error-summary')).toBeVisible();
     await record(page, testInfo, 'dashboard-password-error');
+    // A dashboard form whose CSRF token does not match: refused with the error page.
+    await page.getByLabel('Current password').fill(STRONG_PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill('saffron glacier tandem wharf');
+    await page.getByLabel('Repeat the new password').fill('saffron glacier tandem wharf');
+    await page.locator('form[action="/dashboard/password"] input[name=_csrf]').evaluate((input) => ((input as HTMLInputElement).value = 'forged'));
+    const refused = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.getByRole('button', { name: 'Change password' }).click()]);
+    expect(refused[0].status()).toBe(403);
+    await record(page, testInfo, 'error-403-form');
 
     await page.goto(cluster.hatUrl(hat) + '/dashboard/email');
     await record(page, testInfo, 'dashboard-email');
@@ -256,23 +315,9 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
   test('OAuth / OpenID Connect: login, wrong password, consent, the dashboard with a grant, an unknown client', async ({ page, cluster }, testInfo) => {
     const hat = 'pg-oauth';
     await cluster.server.createHat(hat);
-    const origin = 'https://pg-client.example.com';
-    if (!(await cluster.server.services.registry.find('pg-client'))) {
-      await cluster.server.services.registry.create(registrationFor('pg-client', [{ namespace: 'notes', access: 'read' }]));
-    }
-    await fakeService(page, origin);
-    const authorize = (clientId: string, scope = 'openid email') =>
-      `${cluster.hatUrl(hat)}/oauth/authorize?` +
-      new URLSearchParams({
-        client_id: clientId,
-        response_type: 'code',
-        scope,
-        redirect_uri: `${origin}/callback`,
-        state: 'pg-state',
-        nonce: 'pg-nonce',
-        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-        code_challenge_method: 'S256',
-      });
+    await registerClient(cluster);
+    await fakeService(page, CLIENT_ORIGIN);
+    const authorize = (clientId: string, scope?: string) => authorizeUrl(cluster.hatUrl(hat), clientId, `${CLIENT_ORIGIN}/callback`, scope);
     await page.goto(authorize('pg-client'));
     await expect(page.getByRole('heading', { name: 'Log in to your HAT' })).toBeVisible();
     await record(page, testInfo, 'oauth-login');
@@ -308,17 +353,7 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
         body: { username: 'pg-cimd', email: 'pg-cimd@example.com', pass: STRONG_PASSWORD, passRepeat: STRONG_PASSWORD, fullName: 'Pat' },
       });
       expect(signup.status, signup.text).toBe(201);
-      const params = new URLSearchParams({
-        client_id: `${world.site}/client.json`,
-        response_type: 'code',
-        scope: 'openid profile email',
-        redirect_uri: `${world.site}/callback`,
-        state: 'pg-state',
-        nonce: 'pg-nonce',
-        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-        code_challenge_method: 'S256',
-      });
-      await page.goto(`http://${hatHost}/oauth/authorize?${params}`);
+      await page.goto(authorizeUrl(`http://${hatHost}`, `${world.site}/client.json`, `${world.site}/callback`, 'openid profile email'));
       await expect(page.getByRole('heading', { name: 'Log in to your HAT' })).toBeVisible();
       await expect(page.locator('.facts')).toContainText('Not registered on this server');
       await record(page, testInfo, 'oauth-login-cimd');

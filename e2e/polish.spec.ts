@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { STRONG_PASSWORD } from '../test/support/server.js';
-import { expect, registration, test, type ClusterFixture } from './fixtures.js';
+import { expect, registration, registrationFor, test, type ClusterFixture } from './fixtures.js';
 import { record } from './page-check.js';
 
 /**
@@ -83,5 +83,118 @@ test.describe('an application that asks for more (issue 12)', () => {
     await expect(lines.nth(1).locator('.mark')).toHaveText('already allowed');
     await expect(page.getByText('it now asks for more')).toBeVisible();
     await record(page, testInfo, 'hatlogin-approve-reconsent');
+  });
+});
+
+/**
+ * A HAT as people have them after a while: two applications and two websites with access, one
+ * more application to enable, and 22 entries of activity of every common kind.
+ */
+async function livedInHat(cluster: ClusterFixture, name: string): Promise<void> {
+  const { server } = cluster;
+  await server.createHat(name);
+  const hat = (await server.services.hats.find(name))!;
+  for (const id of ['diary', 'steps', 'recipes']) {
+    const reply = await server.call(null, '/api/admin/applications', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.config.adminToken}` },
+      body: registrationFor(id, [{ namespace: id, access: 'write' }, { namespace: 'profile', access: 'read' }]),
+    });
+    expect([201, 409]).toContain(reply.status);
+  }
+  await server.services.applications.enable(hat, 'diary', { via: 'dashboard' });
+  await server.services.applications.enable(hat, 'steps', { via: 'dashboard' });
+  await server.services.approvals.approve(name, 'Corner Shop', 'https://shop.example.com');
+  await server.services.approvals.approve(name, 'Book Club', 'https://books.example.org');
+  const kinds = [
+    { type: 'login', via: 'dashboard' },
+    { type: 'approval', via: 'hatlogin', service: 'Corner Shop', redirectHost: 'shop.example.com', detail: 'approved' },
+    { type: 'login_failed', via: 'hatlogin', service: 'Book Club', redirectHost: 'books.example.org' },
+    { type: 'application_enabled', via: 'dashboard', service: 'diary', redirectHost: 'diary.example.com', detail: 'consented to diary:write, profile:read (version 1.0.0)' },
+    { type: 'approval', via: 'hatlogin', service: 'Book Club', redirectHost: 'books.example.org', detail: 'remembered' },
+    { type: 'logout', via: 'dashboard' },
+  ] as const;
+  for (let i = 0; i < 20; i++) {
+    await server.services.activity.record({ hat: name, clientIp: i % 3 ? '203.0.113.7' : '2001:db8:5:1::23', ...kinds[i % kinds.length]! });
+  }
+}
+
+/** Logs in on the HAT's own login page (the dashboard's). */
+async function logInToDashboard(page: Page, cluster: ClusterFixture, hat: string): Promise<void> {
+  await page.goto(cluster.hatUrl(hat) + '/');
+  await page.getByLabel('Your HAT password').fill(STRONG_PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('heading', { name: 'Activity' })).toBeVisible();
+}
+
+test.describe('the dashboard on a phone (issue 12)', () => {
+  test('is compact at 390 px with several services and 24 activity entries: the newest 8, one line each, and a link to the rest', async ({ page, cluster }, testInfo) => {
+    await livedInHat(cluster, 'phoebe');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await logInToDashboard(page, cluster, 'phoebe');
+    const rows = page.locator('#activity table.activity tbody tr');
+    await expect(rows).toHaveCount(8);
+    await expect(page.getByRole('link', { name: /^See all 2[0-9] entries$/ })).toHaveAttribute('href', '/activity');
+    // One dense line per entry (two at most, for a long service name): no more labelled blocks.
+    for (const height of await rows.evaluateAll((trs) => trs.map((tr) => tr.getBoundingClientRect().height))) {
+      expect(height).toBeLessThanOrEqual(100);
+    }
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, 'no sideways scrolling').toBeLessThanOrEqual(0);
+    // 7,882 px before (every entry a block of five labelled lines, 20 of them); 4,020 px after.
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await testInfo.attach('dashboard-height-390', { body: `${height} px`, contentType: 'text/plain' });
+    expect(height, 'the whole dashboard at 390 px').toBeLessThan(5000);
+    const activity = await page.locator('#activity').evaluate((e) => e.getBoundingClientRect().height);
+    expect(activity, 'the activity section at 390 px').toBeLessThan(1000);
+    await record(page, testInfo, 'dashboard-compact');
+
+    // The full log, a page at a time, equally compact.
+    await page.getByRole('link', { name: /^See all 2[0-9] entries$/ }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Activity');
+    await expect(page.locator('table.activity tbody tr')).toHaveCount(20);
+    await expect(page.getByRole('link', { name: 'Older →' })).toHaveAttribute('href', '/activity?page=2');
+    await record(page, testInfo, 'dashboard-activity');
+  });
+});
+
+test.describe('times in the owner\'s own clock (issue 12)', () => {
+  test('relative text, with the exact local time on hover', async ({ browser, cluster }) => {
+    await cluster.server.createHat('tomoko');
+    const context = await browser.newContext({ timezoneId: 'Asia/Tokyo', locale: 'en-US' });
+    const page = await context.newPage();
+    await logInToDashboard(page, cluster, 'tomoko');
+    const newest = page.locator('table.activity tbody tr').first().locator('time');
+    const iso = (await newest.getAttribute('datetime'))!;
+    const at = new Date(iso).getTime();
+    await expect(newest).toHaveClass(/js-local-time/);
+
+    // The browser's clock two minutes later; then a day and a half later.
+    await page.clock.install({ time: at + 2 * 60_000 + 5_000 });
+    await page.reload();
+    await expect(newest).toHaveText('2 minutes ago');
+    const exact = new Intl.DateTimeFormat('en-US', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(new Date(at));
+    await expect(newest).toHaveAttribute('title', exact);
+    expect(exact, 'Tokyo time, named as such').toMatch(/GMT\+9/);
+    await page.clock.setSystemTime(at + 30 * 3600_000);
+    await page.clock.runFor(31_000);
+    await expect(newest).toHaveText('yesterday');
+    // Every time on the dashboard is one of these (last used, approved, activity).
+    const times = page.locator('main time');
+    expect(await times.count()).toBeGreaterThan(1);
+    expect(await times.evaluateAll((ts) => ts.filter((t) => !t.classList.contains('js-local-time') || !t.getAttribute('title')).length)).toBe(0);
+    await context.close();
+  });
+
+  test('without scripts, the exact UTC time stays', async ({ browser, cluster }) => {
+    await cluster.server.createHat('utako');
+    const context = await browser.newContext({ javaScriptEnabled: false, timezoneId: 'Asia/Tokyo' });
+    const page = await context.newPage();
+    await logInToDashboard(page, cluster, 'utako');
+    const newest = page.locator('table.activity tbody tr').first().locator('time');
+    const iso = (await newest.getAttribute('datetime'))!;
+    await expect(newest).toHaveText(`${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`);
+    await expect(newest).not.toHaveAttribute('title', /./);
+    await context.close();
   });
 });

@@ -10,8 +10,9 @@
     ['hour', 3600],
     ['minute', 60],
   ];
-  var relative = typeof Intl !== 'undefined' && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'short' }) : null;
-  var exact = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  var relative = typeof Intl !== 'undefined' && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'long' }) : null;
+  // The exact time names its zone, so that nobody takes it for the server's UTC.
+  var exact = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' });
 
   function ago(date, now) {
     var seconds = Math.round((date.getTime() - now) / 1000);

@@ -34,6 +34,8 @@ export interface PasswordChange {
 export type FieldProblems<F extends string> = Partial<Record<F, string>>;
 
 export const ACTIVITY_PER_PAGE = 20;
+/** The newest entries the dashboard itself shows (a phone scrolls past them); the rest on /activity. */
+export const RECENT_ACTIVITY = 8;
 const EXPORT_BATCH = 500;
 
 
@@ -60,6 +62,12 @@ export class Dashboard {
       websites: [...websites].sort((a, b) => lastUsed(b) - lastUsed(a)),
       available: statuses.filter((s) => !s.enabled).sort(byName),
     };
+  }
+
+  /** The newest entries of the activity log, for the dashboard (`total` says how many there are in all). */
+  async recentActivity(hat: HatRecord): Promise<ActivityPage> {
+    const found = await this.activity.page(hat.name, 1, RECENT_ACTIVITY);
+    return { entries: found.entries, page: 1, pages: Math.max(1, Math.ceil(found.total / RECENT_ACTIVITY)), total: found.total, perPage: RECENT_ACTIVITY };
   }
 
   /** One page of the activity log, newest first; a page past the end shows the last one. */

@@ -179,7 +179,7 @@ describe('Approved websites on the dashboard', () => {
     const page = await browser.get('/');
     assert.match(page.text, /<span class="service-name">Listed site<\/span> <span class="badge website">Website<\/span>/);
     assert.match(page.text, /<p class="service-host mono">listed\.localhost:4000<\/p>/);
-    assert.match(page.text, /<dt>Last logged in<\/dt><dd><time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/time>/);
+    assert.match(page.text, /<dt>Last logged in<\/dt><dd><time class="js-local-time" datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/time>/);
   });
 
   it('asks before revoking a website (SPEC 7): the confirmation page changes nothing, its form revokes', async () => {
@@ -324,7 +324,7 @@ describe('Applications on the dashboard', () => {
     const page = await browser.get('/');
     assert.match(page.text, /Notes is disabled\. Its tokens stopped working\./);
     assert.match(page.text, /id="avail-notes-name"/, 'it can be enabled again');
-    assert.match(page.text, /You revoked it on <time/);
+    assert.match(page.text, /You revoked it: <time class="js-local-time"/);
   });
 
   it('says nothing changed when the application was not enabled (a second click)', async () => {
@@ -410,37 +410,57 @@ describe('The activity log on the dashboard', () => {
     for (let i = 0; i < 24; i++) await server.ownerToken('active');
   });
 
-  it('shows twenty entries a page, newest first, in a table with a caption and column headers', async () => {
+  it('shows the newest eight entries on the dashboard, with a link to all of them', async () => {
     const browser = await loggedIn('active');
     const page = await browser.get('/');
     assert.match(page.text, /<caption>\s*Logins, approvals, revocations and failed attempts, newest first\./);
+    const times = [...page.text.matchAll(/<td role="cell" data-label="When" class="when"><time class="js-local-time" datetime="([^"]+)">/g)].map((m) => m[1]!);
+    assert.equal(times.length, 8);
+    assert.deepEqual([...times].sort().reverse(), times, 'newest first');
+    assert.match(page.text, /Showing 1–8 of 26\./);
+    assert.match(page.text, /<a href="\/activity">See all 26 entries<\/a>/);
+    assert.match(page.text, /<script src="\/static\/js\/local-time\.js" defer><\/script>/);
+  });
+
+  it('shows the whole log on /activity, twenty entries a page, in a table with a caption and column headers', async () => {
+    const browser = await loggedIn('active');
+    const page = await browser.get('/activity');
+    assert.equal(page.status, 200);
     for (const header of ['When', 'What', 'Service', 'From address', 'Through']) {
       assert.match(page.text, new RegExp(`<th scope="col" role="columnheader">${header}</th>`));
     }
-    const times = [...page.text.matchAll(/<td role="cell" data-label="When"><time datetime="([^"]+)">/g)].map((m) => m[1]!);
+    const times = [...page.text.matchAll(/<td role="cell" data-label="When" class="when"><time class="js-local-time" datetime="([^"]+)">/g)].map((m) => m[1]!);
     assert.equal(times.length, 20);
     assert.deepEqual([...times].sort().reverse(), times, 'newest first');
-    assert.match(page.text, /Showing 1–20 of 26\./);
-    assert.match(page.text, /<a class="button secondary" href="\/\?page=2#activity" rel="next">Older →<\/a>/);
+    assert.match(page.text, /Showing 1–20 of 2[0-9]\./);
+    assert.match(page.text, /<a class="button secondary" href="\/activity\?page=2" rel="next">Older →<\/a>/);
     assert.match(page.text, /<td role="cell" data-label="What">\s*<span class="what">Logged in<\/span>\s*<\/td>/);
+    const anonymous = await new FormClient(server, 'active').get('/activity');
+    assert.equal(anonymous.status, 303, 'only for the logged-in owner');
+    assert.equal(anonymous.headers.location, '/');
   });
 
-  it('shows the next page with ?page=2, and the last page for a page past the end', async () => {
+  it('shows the next page with ?page=2, and the last page for a page past the end; the dashboard\'s old ?page= leads there', async () => {
     const browser = await loggedIn('active');
-    const second = await browser.get('/?page=2');
+    const second = await browser.get('/activity?page=2');
     assert.match(second.text, /Showing 21–2[0-9] of 2[0-9]\./);
     assert.match(second.text, /rel="prev">← Newer<\/a>/);
-    const beyond = await browser.get('/?page=99');
+    const beyond = await browser.get('/activity?page=99');
     assert.equal(beyond.status, 200);
     assert.match(beyond.text, /Page 2 of 2/);
+    const old = await browser.get('/?page=2');
+    assert.equal(old.status, 303);
+    assert.equal(old.headers.location, '/activity?page=2');
   });
 
   it('refuses a page that is not a whole number from 1 (400)', async () => {
     const browser = await loggedIn('active');
     for (const bad of ['0', '-1', 'two', '1.5', '99999999999']) {
-      const reply = await browser.get(`/?page=${bad}`);
-      assert.equal(reply.status, 400, bad);
-      assert.match(reply.text, /page must be a whole number from 1 up/);
+      for (const path of ['/', '/activity']) {
+        const reply = await browser.get(`${path}?page=${bad}`);
+        assert.equal(reply.status, 400, `${path} ${bad}`);
+        assert.match(reply.text, /page must be a whole number from 1 up/);
+      }
     }
   });
 
@@ -448,7 +468,7 @@ describe('The activity log on the dashboard', () => {
     await server.call('active', '/users/access_token', { headers: { username: 'active', password: 'wrong-password-here' } });
     const browser = await loggedIn('active');
     const page = await browser.get('/');
-    assert.match(page.text, /<tr role="row" class="failed">[^]*?Wrong password[^]*?data-label="From address"><span class="mono">127\.0\.0\.1<\/span><\/td>\s*<td role="cell" data-label="Through">API<\/td>/);
+    assert.match(page.text, /<tr role="row" class="failed">[^]*?Wrong password[^]*?data-label="From address" class="from"><span class="mono">127\.0\.0\.1<\/span><\/td>\s*<td role="cell" data-label="Through" class="through">API<\/td>/);
   });
 
   it('downloads the whole log as JSON, newest first, as an attachment that is never cached', async () => {

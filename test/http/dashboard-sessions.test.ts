@@ -55,8 +55,8 @@ describe('Browser sessions on the dashboard', () => {
     const section = page.text.slice(page.text.indexOf('id="sessions"'), page.text.indexOf('id="password"'));
     assert.match(section, /<h3 id="session-\d-name">Firefox on Linux <span class="tag">This browser<\/span><\/h3>/);
     assert.match(section, /<h3 id="session-\d-name">Safari on iPhone<\/h3>/);
-    assert.match(section, /<dt>Logged in<\/dt><dd><time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">/);
-    assert.match(section, /<dt>Last active<\/dt><dd><time datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">/);
+    assert.match(section, /<dt>Logged in<\/dt><dd><time class="js-local-time" datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">/);
+    assert.match(section, /<dt>Last active<\/dt><dd><time class="js-local-time" datetime="\d{4}-\d\d-\d\dT[\d:.]+Z">/);
     assert.equal((section.match(/End session<span class="visually-hidden"> of Safari on iPhone/g) ?? []).length, 1, 'the other browser can be ended');
     assert.doesNotMatch(section, /End session<span class="visually-hidden"> of Firefox/, 'this browser logs out with Log out');
     assert.match(section, /<form method="post" action="\/dashboard\/sessions\/end-all"/);

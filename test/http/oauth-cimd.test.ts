@@ -17,7 +17,7 @@ import { STRONG_PASSWORD, type TestServer } from '../support/server.js';
 const ADMIN_TOKEN = 'cimd-test-admin-token-0123456789';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The server's cap on reusing a document (OIDC_CIMD_CACHE_MAX_SECONDS), short so that a test can outlive it. */
-const CACHE_CAP_SECONDS = 4;
+const CACHE_CAP_SECONDS = 6;
 /** Documents served with these Cache-Control headers, by path. */
 const CACHING: Record<string, string> = {
   '/cached.json': 'public, max-age=60',

@@ -1,12 +1,38 @@
 import { Readable } from 'node:stream';
+import { InvalidInput } from '../../../errors.js';
 import type { Services } from '../../../services/index.js';
 import { isLoggedIn } from '../../browser-login.js';
-import { hatOf, seeOther, type AppRouter } from '../../context.js';
-import { exportedEntry } from '../../dashboard-view.js';
+import { hatOf, seeOther, type AppContext, type AppRouter } from '../../context.js';
+import { activityView, exportedEntry, overviewView } from '../../dashboard-view.js';
 import { flash } from '../../pages/flash.js';
+import { renderPage } from '../../pages/render.js';
 
-/** GET /activity.json on a HAT host (SPEC 7): the whole activity log, for the logged-in owner. */
+/** `?page=` of the activity log: absent means 1; anything but a whole number is a 400. */
+export function pageParam(ctx: AppContext): number {
+  const raw = ctx.query.page;
+  if (raw === undefined) return 1;
+  if (typeof raw !== 'string' || !/^[1-9][0-9]{0,8}$/.test(raw)) {
+    throw new InvalidInput('page must be a whole number from 1 up', { field: 'page' });
+  }
+  return Number(raw);
+}
+
+/**
+ * GET /activity on a HAT host (SPEC 7): the whole activity log, a page at a time (the dashboard
+ * shows only the newest entries); GET /activity.json: all of it as one download.
+ */
 export function dashboardActivityRoutes(router: AppRouter, services: Services): void {
+  router.get('/activity', async (ctx) => {
+    const page = pageParam(ctx);
+    if (!isLoggedIn(ctx)) {
+      flash(ctx, 'info', 'Please log in to see your activity log.');
+      return seeOther(ctx, '/');
+    }
+    const hat = hatOf(ctx);
+    const [overview, activity] = await Promise.all([services.dashboard.overview(hat), services.dashboard.activityPage(hat, page)]);
+    await renderPage(ctx, 'dashboard-activity', { currentPage: 'activity', activity: activityView(activity, overviewView(overview).names) });
+  });
+
   router.get('/activity.json', async (ctx) => {
     if (!isLoggedIn(ctx)) {
       flash(ctx, 'info', 'Please log in to download your activity log.');

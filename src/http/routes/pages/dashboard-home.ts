@@ -1,26 +1,16 @@
-import { InvalidInput } from '../../../errors.js';
 import type { Services } from '../../../services/index.js';
 import { isLoggedIn } from '../../browser-login.js';
-import { hatOf, type AppContext, type AppRouter } from '../../context.js';
+import { hatOf, seeOther, type AppRouter } from '../../context.js';
 import { activityView, oauthGrantsView, overviewView, when } from '../../dashboard-view.js';
 import { offerConsent } from '../../pages/consent.js';
 import { renderPage } from '../../pages/render.js';
 import { currentSessionId } from '../../session.js';
 import { allowImagesFrom } from '../../security.js';
+import { pageParam } from './dashboard-activity.js';
 import { loginPage } from './dashboard-login.js';
 
 /** The consent offer of the dashboard's Enable and Allow buttons (pages/consent.ts): one per session, replaced on every showing. */
 export const DASHBOARD_OFFER = 'dashboard';
-
-/** `?page=` of the activity log: absent means 1; anything but a whole number is a 400. */
-function pageParam(ctx: AppContext): number {
-  const raw = ctx.query.page;
-  if (raw === undefined) return 1;
-  if (typeof raw !== 'string' || !/^[1-9][0-9]{0,8}$/.test(raw)) {
-    throw new InvalidInput('page must be a whole number from 1 up', { field: 'page' });
-  }
-  return Number(raw);
-}
 
 /** GET / on a HAT host (SPEC 7): the owner's dashboard, or its login page. */
 export function dashboardHomeRoutes(router: AppRouter, services: Services): void {
@@ -43,10 +33,12 @@ export function dashboardHomeRoutes(router: AppRouter, services: Services): void
       if (ctx.query['logged-out'] !== undefined) return loggedOut(ctx);
       return ctx.query['password-reset'] !== undefined ? afterReset(ctx) : login(ctx);
     }
+    // The activity log's pages moved to /activity; the dashboard shows the newest entries.
+    if (ctx.query.page !== undefined) return seeOther(ctx, `/activity?page=${page}`);
     const hat = hatOf(ctx);
     const [overview, activity, oauthGrants, verified, sessions] = await Promise.all([
       dashboard.overview(hat),
-      dashboard.activityPage(hat, page),
+      dashboard.recentActivity(hat),
       services.oauth.grants(hat.name),
       services.emails.isVerified(hat),
       services.browserSessions.list(hat, currentSessionId(ctx)),
