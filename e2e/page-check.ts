@@ -14,16 +14,29 @@ const AXE_SOURCE = (createRequire(import.meta.url)('axe-core') as { source: stri
 /** The widths every page state is saved at: a laptop and a phone. */
 export const SCREENSHOT_WIDTHS = [1280, 390] as const;
 
-/** axe-core in the page (evaluate is not subject to the page's CSP); no violations allowed. */
+interface AxeResult {
+  id: string;
+  help: string;
+  nodes: Array<{ target: unknown[] }>;
+}
+
+/**
+ * axe-core in the page (evaluate is not subject to the page's CSP): no violations, and nothing
+ * axe leaves for a person to review, except colour contrast, which it cannot compute over some
+ * backgrounds or for a decorative glyph (the header's ◆). An ARIA attribute that is not allowed
+ * where it stands, for one, is only ever "needs review".
+ */
 export async function expectAccessible(page: Page, state: string): Promise<void> {
   // Injected once per document; a page shown again after a form or a redirect is a new document.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+  const found = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeResult[]; incomplete: AxeResult[] }> } }).axe;
     const result = await axe.run(document, { rules: { 'target-size': { enabled: true } } });
-    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+    const list = (results: AxeResult[]) => results.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+    return { violations: list(result.violations), review: list(result.incomplete.filter((v) => v.id !== 'color-contrast')) };
   });
-  expect(violations, `axe-core on ${state}`).toEqual([]);
+  expect(found.violations, `axe-core on ${state}`).toEqual([]);
+  expect(found.review, `axe-core on ${state}: needs review`).toEqual([]);
 }
 
 /**
