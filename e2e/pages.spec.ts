@@ -5,16 +5,31 @@ import { admin } from '../test/support/apps.js';
 import { startCimdWorld } from '../test/support/cimd-site.js';
 import { request } from '../test/support/http.js';
 import { notablesManifest } from '../test/support/manifests.js';
-import { STRONG_PASSWORD } from '../test/support/server.js';
-import { expect, registrationFor, test, type ClusterFixture } from './fixtures.js';
+import { startTestServer, STRONG_PASSWORD } from '../test/support/server.js';
+import { expect, registrationFor, test as base, type ClusterFixture } from './fixtures.js';
 import { record } from './page-check.js';
 
 /**
  * Issue 12: every page state of the server that no other spec reaches, checked by axe-core and
  * photographed at 1280 and 390 px (record, e2e/page-check.ts), grouped by area. people.spec.ts
  * covers the login page with its way back, the generic and registered approval pages, recovery on
- * a HAT and the 404 page. Every HAT here is named pg-… so that no other spec in the worker meets it.
+ * a HAT and the 404 page. Every HAT here is named pg-….
  */
+
+/**
+ * A server of these tests' own (one per worker): the applications they register would otherwise
+ * show on other specs' dashboards in the same worker, and change what those see.
+ */
+const test = base.extend<{}, { cluster: ClusterFixture }>({
+  cluster: [
+    async ({}, use) => {
+      const server = await startTestServer();
+      await use({ server, hatUrl: (name) => `http://${server.hatHost(name)}`, clusterUrl: `http://${server.clusterHost}` });
+      await server.stop();
+    },
+    { scope: 'worker' },
+  ],
+});
 
 /** A 1×1 PNG, served in the browser for an application's https logo (the tests have no internet). */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -91,6 +106,8 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
   test('the cluster: landing, "go to my HAT", sign-up, recovery, the development outbox, errors', async ({ page, cluster }, testInfo) => {
     await page.goto(cluster.clusterUrl + '/');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(/Your HAT: your own data server/);
+    // The name's field is read with what follows it (the cluster's domain), in words, not an aria-label on a span.
+    await expect(page.getByLabel("Your HAT's name")).toHaveAccessibleDescription(/^followed by \.hat\.localhost:\d+$/);
     await record(page, testInfo, 'landing');
 
     await page.getByLabel("Your HAT's name").fill('pg-nobody');
