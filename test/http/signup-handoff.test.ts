@@ -55,6 +55,7 @@ describe('The sign-up hand-off to the new HAT', () => {
     const hat = new FormClient(server, 'hand-b');
     const welcome = await hat.post('/signup/welcome', { code, _csrf: null });
     assert.equal(welcome.status, 200);
+    assert.equal(welcome.headers['cache-control'], 'no-store', 'the page holds the secret');
     assert.match(welcome.text, new RegExp(`Continue as <span class="mono">${server.hatHost('hand-b').replace(/\./g, '\\.')}</span>\\?`));
     assert.match(welcome.text, /<form method="post" action="\/signup\/login">/);
     assert.equal(valueOf(welcome.text, 'code'), code);
@@ -106,6 +107,20 @@ describe('The sign-up hand-off to the new HAT', () => {
     assert.equal((await wrong.post('/signup/welcome', { code, _csrf: null })).status, 404);
     const right = new FormClient(server, 'hand-d');
     assert.equal((await right.post('/signup/welcome', { code, _csrf: null })).status, 200);
+  });
+
+  it('stops working when the password changes before it is used', async () => {
+    const { ready } = await signUp('hand-h');
+    const code = codeOf(ready);
+    const owner = await server.call('hand-h', '/users/access_token', { headers: { username: 'hand-h', password: encodeURIComponent(STRONG_PASSWORD) } });
+    const changed = await server.call('hand-h', '/control/v2/auth/password', {
+      method: 'POST',
+      body: { password: STRONG_PASSWORD, newPassword: 'amber quartz ferry lullaby' },
+      headers: { 'X-Auth-Token': owner.json().accessToken },
+    });
+    assert.equal(changed.status, 200, changed.text);
+    const hat = new FormClient(server, 'hand-h');
+    assert.equal((await hat.post('/signup/welcome', { code, _csrf: null })).status, 404);
   });
 
   it('expires: an expired secret gets the page that leads to the login page', async () => {
