@@ -149,7 +149,8 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     await record(page, testInfo, 'recover-request-cluster');
     await page.getByLabel('HAT name or email').fill('   ');
     await page.getByRole('button', { name: 'Send me a link' }).click();
-    await expect(page.locator('#recover-error')).toHaveText('Enter your HAT name or the email address on file');
+    // At the field, as every form's problems are (form.njk: "Error:" for screen readers first).
+    await expect(page.locator('#recover-error')).toHaveText('Error: Enter your HAT name or the email address on file');
     await record(page, testInfo, 'recover-request-error');
     await page.getByLabel('HAT name or email').fill('pg-pat@example.com');
     await page.getByRole('button', { name: 'Send me a link' }).click();

@@ -5,7 +5,8 @@ import { record } from './page-check.js';
 
 /**
  * Issue 12's smaller page behaviours, as Chromium shows them: focus goes to the error summary
- * after a failed form; an application that asks for more marks what is new.
+ * after a failed form; an application that asks for more marks what is new; the dashboard is
+ * compact on a phone; times are shown in the owner's own clock.
  */
 
 const SERVICE = 'http://service.localhost:9';
@@ -40,6 +41,25 @@ test.describe('a form shown again with its problems', () => {
     // From the summary, the keyboard goes on to its first link.
     await page.keyboard.press('Tab');
     await expect(summary.getByRole('link').first()).toBeFocused();
+  });
+
+  test('and on the dashboard\'s password and email pages', async ({ page, cluster }) => {
+    await cluster.server.createHat('fiona');
+    await page.goto(cluster.hatUrl('fiona') + '/');
+    await page.getByLabel('Your HAT password').fill(STRONG_PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.goto(cluster.hatUrl('fiona') + '/dashboard/password');
+    await page.getByLabel('Current password').fill(STRONG_PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill('short');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect(page.locator('.error-summary')).toContainText('Your password was not changed');
+    await expect(page.locator('.error-summary')).toBeFocused();
+    await page.goto(cluster.hatUrl('fiona') + '/dashboard/email');
+    await page.getByLabel('New email address').fill('not-an-address');
+    await page.getByLabel('Your HAT password').fill(STRONG_PASSWORD);
+    await page.getByRole('button', { name: 'Send the confirmation link' }).click();
+    await expect(page.locator('.error-summary')).toContainText('Your address was not changed');
+    await expect(page.locator('.error-summary')).toBeFocused();
   });
 
   test('without scripts the summary is still shown, focusable, and nothing moves focus', async ({ browser, cluster }) => {

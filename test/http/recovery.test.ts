@@ -194,6 +194,18 @@ describe('account recovery by email (SPEC 13)', () => {
     assert.match(refused.text, /Too many requests from here/);
   });
 
+  it('shows the form again on an expired form (403) or an empty name (400), with what was typed', async () => {
+    const page = browser(null);
+    await page.get('/recover');
+    const expired = await page.post('/recover', { identifier: 'somebody', _csrf: 'stale' });
+    assert.equal(expired.status, 403);
+    assert.match(expired.text, /<div class="alert error" role="alert" id="recover-alert">This form expired\. Please send it again\.<\/div>/);
+    assert.match(expired.text, /<input type="text" id="identifier" name="identifier" autocomplete="username" value="somebody"/);
+    const empty = await page.post('/recover', { identifier: '  ' });
+    assert.equal(empty.status, 400);
+    assert.match(empty.text, /id="recover-error" role="alert"><span class="visually-hidden">Error:<\/span> Enter your HAT name or the email address on file/);
+  });
+
   it('counts an IPv6 client per /64, as the login throttle does (SPEC 6.3): a new address in it is no fresh budget', async () => {
     const page = new FormClient(server, null);
     const from = (i: number) => ({ 'x-forwarded-for': `2001:db8:77:1::${(i + 1).toString(16)}` });
