@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { expect, type Page, type TestInfo } from '@playwright/test';
@@ -40,18 +40,32 @@ export async function expectAccessible(page: Page, state: string): Promise<void>
 }
 
 /**
+ * A state's name belongs to the first test that records it in this run (its file and titles,
+ * kept in test-results/screenshots/.names/, which is emptied before each run with the folder);
+ * another test using it would replace that test's pictures. The same test again (a retry,
+ * --repeat-each) may.
+ */
+function claimName(testInfo: TestInfo, state: string): void {
+  const dir = path.join(SCREENSHOT_DIR, '.names');
+  mkdirSync(dir, { recursive: true });
+  const owner = [path.relative(process.cwd(), testInfo.file), ...testInfo.titlePath.slice(1)].join(' › ');
+  const file = path.join(dir, state);
+  try {
+    writeFileSync(file, owner, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    expect(readFileSync(file, 'utf8'), `the page state name "${state}" is already used by another test`).toBe(owner);
+  }
+}
+
+/**
  * Checks the page with axe and saves it, at 1280 and at 390 px (the phone layout is a page of its
  * own: the activity table becomes cards, the header wraps), as
  * test-results/screenshots/<state>-<width>.png, also attached to the HTML report.
  * `state` names the page state and must be unique across the suite, e.g. `dashboard-home`.
  */
 export async function record(page: Page, testInfo: TestInfo, state: string): Promise<void> {
-  // The folder is emptied before each run (e2e/global-setup.ts), so a file already there means a
-  // second state of this run with the same name, which would replace the first one's pictures.
-  const first = path.join(SCREENSHOT_DIR, `${state}-${SCREENSHOT_WIDTHS[0]}.png`);
-  if (testInfo.retry === 0 && testInfo.repeatEachIndex === 0) {
-    expect(existsSync(first), `the page state name "${state}" is used once in the suite`).toBe(false);
-  }
+  claimName(testInfo, state);
   const size = page.viewportSize() ?? { width: 1280, height: 800 };
   for (const width of SCREENSHOT_WIDTHS) {
     await page.setViewportSize({ width, height: 800 });

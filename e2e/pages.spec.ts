@@ -89,7 +89,8 @@ async function registerClient(cluster: ClusterFixture): Promise<void> {
 
 /** The newest mail in the development outbox to `to`, and the first link in it that contains `marker`. */
 async function linkInOutbox(cluster: ClusterFixture, to: string, marker: string): Promise<string> {
-  for (let i = 0; i < 50; i++) {
+  // The mail is sent after the answer (links.later), so it may take a moment on a busy machine.
+  for (let i = 0; i < 150; i++) {
     const mail = (await readOutbox(cluster.server.dataDir)).find((m) => m.to === to && m.text.includes(marker));
     const link = mail?.text.split(/\s+/).find((word) => /^https?:\/\//.test(word) && word.includes(marker));
     if (link) return link;
