@@ -16,14 +16,13 @@ async function signUp(page: Page, clusterUrl: string, name: string): Promise<voi
 }
 
 test.describe('Sign-up ends logged in on the new HAT (issue 12)', () => {
-  test('ready → "Continue as <HAT>?" → the dashboard, logged in; a replaced secret leads to the login page', async ({ page, cluster }, testInfo) => {
+  test('ready → "Continue as <HAT>?" → the dashboard, logged in; the spent secret leads to the login page; a reload offers no second one', async ({ page, cluster }, testInfo) => {
     const address = cluster.server.hatHost('ho-hana');
     await signUp(page, cluster.clusterUrl, 'ho-hana');
 
-    // Keep this page's secret aside in a second tab; the first tab's "ready" page then gets a fresh one.
+    // A copy of the ready page's form in a second tab, to post the secret again once it is spent.
     const earlier = await page.context().newPage();
     await earlier.setContent(await page.content());
-    await page.reload();
     await page.getByRole('button', { name: 'Go to my dashboard' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Continue as ${address}?`);
     await expect(page).toHaveURL(cluster.hatUrl('ho-hana') + '/signup/welcome');
@@ -36,12 +35,18 @@ test.describe('Sign-up ends logged in on the new HAT (issue 12)', () => {
     await expect(log.getByRole('row').nth(1)).toContainText('Sign-up');
     expect(page.url(), 'the secret never travels in an address').not.toContain('code');
 
-    // The earlier secret was replaced by the reload: its page leads to the login page.
+    // The spent secret, posted again: a page that leads to the login page.
     await earlier.getByRole('button', { name: 'Go to my dashboard' }).click();
     await expect(earlier.getByRole('heading', { level: 1 })).toHaveText('Please log in with your password');
     await record(earlier, testInfo, 'signup-handoff-gone');
     await earlier.getByRole('link', { name: 'Log in to your HAT' }).click();
     await expect(earlier.getByRole('heading', { level: 1 })).toHaveText(address, { timeout: 10_000 });
+
+    // The ready page again (back, or a reload): only a link to the HAT, no second way in.
+    await page.goto(cluster.clusterUrl + '/signup/ready');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your HAT is ready');
+    await expect(page.getByRole('link', { name: 'Go to my HAT' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Go to my dashboard' })).toHaveCount(0);
   });
 
   test.describe('without scripts', () => {

@@ -85,9 +85,12 @@ export function signupFormRoutes(router: AppRouter, services: Services): void {
     const session = sessionOf(ctx);
     const created = session?.newHat;
     if (!created) return seeOther(ctx, '/signup');
-    // The one-time hand-off to the new HAT (services/handoff.ts): a fresh secret for each showing
-    // (voiding the last), only shortly after the sign-up, and only ever in this page's form.
+    // The one-time hand-off to the new HAT (services/handoff.ts), only ever in this page's form and
+    // only on its first showing, right after the sign-up: were a reload to mint another, whoever
+    // reached this browser later could log in to the HAT again without the password, after a
+    // password change or "log out everywhere" (security review). A reload links to the HAT.
     const offer = session.handoff;
+    delete session.handoff;
     const code = offer && Date.now() < offer.until ? await services.handoff.issue(offer.hat) : null;
     if (code) allowFormTarget(ctx, created.url);
     await renderPage(
