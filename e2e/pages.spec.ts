@@ -143,6 +143,10 @@ test.describe('every page state: axe-core finds nothing, screenshots at 1280 and
     await page.getByRole('button', { name: 'Create my HAT' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your HAT is ready');
     await record(page, testInfo, 'signup-ready');
+    // Shown again (a reload, or back): the way in is offered once, so now only a link to the HAT.
+    await page.reload();
+    await expect(page.getByRole('link', { name: 'Go to my HAT' })).toBeVisible();
+    await record(page, testInfo, 'signup-ready-again');
 
     // "Forgot password?" on the cluster's own host: no HAT yet, so the name or email is asked for.
     await page.goto(cluster.clusterUrl + '/recover');
