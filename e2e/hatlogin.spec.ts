@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import type { Page } from '@playwright/test';
 import { STRONG_PASSWORD } from '../test/support/server.js';
-import { expect, registration, saveScreenshot, test } from './fixtures.js';
+import { expect, registration, test } from './fixtures.js';
 import { record } from './page-check.js';
 
 /** The address a person types into the demo: `alice.hat.localhost:<port>`. */
@@ -75,7 +75,7 @@ test.describe('Log in with HAT through the demo website', () => {
     await expect(page).toHaveURL(new RegExp(`^${demo.url}/callback\\?token=`));
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`You are logged in as ${address}`);
     await expect(page.locator('#scope')).toHaveText('validate');
-    await saveScreenshot(page, testInfo, 'demo-logged-in');
+    await record(page, testInfo, 'demo-logged-in');
   });
 
   test('denying sends the person back to the website with access_denied', async ({ page, cluster, demo }) => {
