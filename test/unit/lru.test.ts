@@ -41,6 +41,14 @@ describe('Lru', () => {
     assert.equal(lru.size, 0);
   });
 
+  it('once more than half full, a hit saves the entry from being forgotten next', () => {
+    const lru = new Lru<string, number>(4);
+    lru.set('a', 1).set('b', 2).set('c', 3);
+    lru.get('a'); // three of four: past half, so a becomes the most recent
+    lru.set('d', 4).set('e', 5);
+    assert.deepEqual(['a', 'b', 'c', 'd', 'e'].map((k) => lru.has(k)), [true, false, true, true, true]);
+  });
+
   it('refuses a capacity below 1', () => {
     assert.throws(() => new Lru(0), RangeError);
     assert.throws(() => new Lru(Number.NaN), RangeError);
