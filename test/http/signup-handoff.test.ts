@@ -27,6 +27,17 @@ describe('The sign-up hand-off to the new HAT', () => {
     return { cluster, ready: ready.text };
   }
 
+  /** The owner changes the password through the API. */
+  async function changePassword(name: string): Promise<void> {
+    const owner = await server.call(name, '/users/access_token', { headers: { username: name, password: encodeURIComponent(STRONG_PASSWORD) } });
+    const changed = await server.call(name, '/control/v2/auth/password', {
+      method: 'POST',
+      body: { password: STRONG_PASSWORD, newPassword: 'amber quartz ferry lullaby' },
+      headers: { 'X-Auth-Token': owner.json().accessToken },
+    });
+    assert.equal(changed.status, 200, changed.text);
+  }
+
   const codeOf = (html: string) => valueOf(html, 'code')!;
   const isLoginPage = (html: string) => /<form method="post" action="\/login"/.test(html);
 
@@ -112,13 +123,7 @@ describe('The sign-up hand-off to the new HAT', () => {
   it('stops working when the password changes before it is used', async () => {
     const { ready } = await signUp('hand-h');
     const code = codeOf(ready);
-    const owner = await server.call('hand-h', '/users/access_token', { headers: { username: 'hand-h', password: encodeURIComponent(STRONG_PASSWORD) } });
-    const changed = await server.call('hand-h', '/control/v2/auth/password', {
-      method: 'POST',
-      body: { password: STRONG_PASSWORD, newPassword: 'amber quartz ferry lullaby' },
-      headers: { 'X-Auth-Token': owner.json().accessToken },
-    });
-    assert.equal(changed.status, 200, changed.text);
+    await changePassword('hand-h');
     const hat = new FormClient(server, 'hand-h');
     assert.equal((await hat.post('/signup/welcome', { code, _csrf: null })).status, 404);
   });
@@ -149,13 +154,7 @@ describe('The sign-up hand-off to the new HAT', () => {
     const hat = new FormClient(server, 'hand-k');
     await hat.post('/signup/welcome', { code: codeOf(ready), _csrf: null });
     assert.equal((await hat.post('/signup/login', { code: codeOf(ready) })).status, 303);
-    const owner = await server.call('hand-k', '/users/access_token', { headers: { username: 'hand-k', password: encodeURIComponent(STRONG_PASSWORD) } });
-    const changed = await server.call('hand-k', '/control/v2/auth/password', {
-      method: 'POST',
-      body: { password: STRONG_PASSWORD, newPassword: 'amber quartz ferry lullaby' },
-      headers: { 'X-Auth-Token': owner.json().accessToken },
-    });
-    assert.equal(changed.status, 200, changed.text);
+    await changePassword('hand-k');
     // Someone else at the same computer, still within the ten minutes of the sign-up.
     const later = await cluster.get('/signup/ready');
     assert.equal(later.status, 200);
