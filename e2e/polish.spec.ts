@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { STRONG_PASSWORD } from '../test/support/server.js';
+import { startTestServer, STRONG_PASSWORD } from '../test/support/server.js';
 import { expect, registration, registrationFor, test, type ClusterFixture } from './fixtures.js';
 import { record } from './page-check.js';
 
@@ -148,7 +148,16 @@ async function logInToDashboard(page: Page, cluster: ClusterFixture, hat: string
 }
 
 test.describe('the dashboard on a phone (issue 12)', () => {
-  test('is compact at 390 px with several services and 24 activity entries: the newest 8, one line each, and a link to the rest', async ({ page, cluster }, testInfo) => {
+  // A server of this test's own: every application registered on a server shows on every HAT's
+  // dashboard, so on the worker's shared server other specs' registrations would add to its height.
+  let cluster: ClusterFixture;
+  test.beforeAll(async () => {
+    const server = await startTestServer();
+    cluster = { server, hatUrl: (name) => `http://${server.hatHost(name)}`, clusterUrl: `http://${server.clusterHost}` };
+  });
+  test.afterAll(async () => cluster.server.stop());
+
+  test('is compact at 390 px with several services and 24 activity entries: the newest 8, one line each, and a link to the rest', async ({ page }, testInfo) => {
     await livedInHat(cluster, 'phoebe');
     await page.setViewportSize({ width: 390, height: 844 });
     await logInToDashboard(page, cluster, 'phoebe');
