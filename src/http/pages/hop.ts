@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { seeOther, type AppContext } from '../context.js';
 import { formActionCanName } from '../security.js';
-import { pageSession, sessionOf } from '../session.js';
+import { pageSession, sessionOf, type BrowserSession } from '../session.js';
 
 /*
  * Sending the browser back to a service after one of our forms (issue 11, finding 9). Browsers
@@ -48,18 +48,29 @@ export function sendBack(ctx: AppContext, to: string, destination = to): void {
   const session = pageSession(ctx);
   const id = randomBytes(16).toString('base64url');
   const now = Date.now();
-  const live = Object.entries(session.hops ?? {}).filter(([, hop]) => hop.until > now);
-  session.hops = Object.fromEntries([...live, [id, { to, host: new URL(destination).host, until: now + HOP_MS }]].slice(-MAX_HOPS));
+  const hop: Hop = { to, host: new URL(destination).host, until: now + HOP_MS };
+  keepHops(session, [...liveHops(session, now), [id, hop] as [string, Hop]].slice(-MAX_HOPS));
   seeOther(ctx, hopPath(id));
 }
 
 /** Takes hop `id` of this browser's session, once; null when it has none such (used, expired, another browser's). */
 export function takeHop(ctx: AppContext, id: string): Hop | null {
   const session = sessionOf(ctx);
-  const hops = session?.hops;
-  if (!session || !hops || !Object.hasOwn(hops, id)) return null;
-  const { [id]: hop, ...rest } = hops;
-  if (Object.keys(rest).length) session.hops = rest;
+  if (!session?.hops) return null;
+  const live = liveHops(session, Date.now());
+  keepHops(session, live.filter(([key]) => key !== id));
+  return live.find(([key]) => key === id)?.[1] ?? null;
+}
+
+/**
+ * The session's hops still in time. Expired ones are dropped wherever the map is read or
+ * written: an unused hop may hold a token, and should not wait in the session until it ends.
+ */
+function liveHops(session: BrowserSession, now: number): Array<[string, Hop]> {
+  return Object.entries(session.hops ?? {}).filter(([, hop]) => hop.until > now);
+}
+
+function keepHops(session: BrowserSession, hops: Array<[string, Hop]>): void {
+  if (hops.length) session.hops = Object.fromEntries(hops);
   else delete session.hops;
-  return hop && hop.until > Date.now() ? hop : null;
 }

@@ -64,4 +64,21 @@ describe('the hop to a destination CSP cannot name (http/pages/hop.ts)', () => {
     assert.equal(takeHop(ctx, ids[0]!), null);
     assert.equal(takeHop(ctx, ids[5]!)?.to, 'http://[::1]:8080/cb?n=5');
   });
+
+  it('drops expired hops whenever the map is read or written, so that no token waits in the session', () => {
+    const ctx = page();
+    sendBack(ctx, 'http://[::1]:8080/cb?token=old');
+    const old = hopId(ctx);
+    sendBack(ctx, 'http://[::1]:8080/cb?token=other');
+    const other = hopId(ctx);
+    ctx.session.hops![old]!.until = Date.now() - 1;
+    assert.equal(takeHop(ctx, 'made-up'), null);
+    assert.deepEqual(Object.keys(ctx.session.hops!), [other], 'a read drops the expired hop');
+    ctx.session.hops![other]!.until = Date.now() - 1;
+    assert.equal(takeHop(ctx, other), null);
+    assert.equal(ctx.session.hops, undefined, 'nothing is left behind');
+    ctx.session.hops = { stale: { to: 'http://[::1]:8080/cb?token=t', host: '[::1]:8080', until: Date.now() - 1 } };
+    sendBack(ctx, 'http://[::1]:8080/cb?token=new');
+    assert.deepEqual(Object.keys(ctx.session.hops!), [hopId(ctx)], 'a write drops it too');
+  });
 });
