@@ -1,7 +1,7 @@
 import type { ActivityPage, Overview } from '../services/dashboard.js';
 import type { ApplicationStatus } from '../services/hat-applications.js';
 import { permissionsKey } from '../services/permissions.js';
-import type { ActivityEntry, ActivityType } from '../store/ports.js';
+import type { ActivityEntry, ActivityType, ApplicationRecord } from '../store/ports.js';
 import { permissionLines, scopeLines } from '../services/permission-words.js';
 import type { OAuthGrantView } from '../services/oidc/index.js';
 import { hostOf } from '../services/redirects.js';
@@ -61,16 +61,21 @@ export function overviewView(overview: Overview) {
     permissions: permissionLines(s.application.permissions),
     disabledAt: s.setup ? when(s.updatedAt) : null,
   }));
-  const names = new Map([...overview.applications, ...overview.available].map((s) => [s.application.id, s.application.name]));
+  const names = applicationNames([...overview.applications, ...overview.available].map((s) => s.application));
   return { applications, websites, available, count: applications.length + websites.length, names };
 }
 
-/** Every activity type in words (a type without one does not compile). */
+/** Registered applications' names by id, for `activityView` (the log keeps the id, people know the name). */
+export function applicationNames(applications: readonly ApplicationRecord[]): Map<string, string> {
+  return new Map(applications.map((a) => [a.id, a.name]));
+}
+
 /** The OAuth clients with a grant, their scopes in words (`hat`: the HAT's address, for "that you own it"). */
 export function oauthGrantsView(grants: readonly OAuthGrantView[], hat: string) {
   return grants.map((g) => ({ ...g, permissions: scopeLines(g.scopes, hat), grantedAt: when(g.grantedAt), lastUsedAt: when(g.lastUsedAt) }));
 }
 
+/** Every activity type in words (a type without one does not compile). */
 const WHAT: Record<ActivityType, string> = {
   login: 'Logged in',
   login_failed: 'Wrong password',

@@ -100,6 +100,11 @@ export class HatApplications {
     return this.withRecentData(hat, statusOf(app, await this.store.grants.get(hat.name, id)));
   }
 
+  /** The status on `hat` of a registration the caller already holds: its grant alone (no `mostRecentData`). */
+  async grantStatus(hat: HatRecord, app: ApplicationRecord): Promise<ApplicationStatus> {
+    return statusOf(app, await this.store.grants.get(hat.name, app.id));
+  }
+
   /** Adds `mostRecentData` as the original HAT did: the newest record of the manifest's data endpoint. */
   private async withRecentData(hat: HatRecord, status: ApplicationStatus): Promise<ApplicationStatus> {
     const endpoint = status.enabled ? recentDataEndpoint(status.application) : null;

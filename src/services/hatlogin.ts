@@ -137,7 +137,8 @@ export class HatLogin {
    */
   async approveIfRemembered(hat: HatRecord, request: ServiceRequest, actor: Actor): Promise<string | null> {
     if (request.application) {
-      const status = await this.applications.status(hat, request.application.id);
+      // The registration the page shows; one grant read (no second registry read, no newest record).
+    const status = await this.applications.grantStatus(hat, request.application);
       if (!status.active) return null;
       await this.applications.loggingIn(hat, request.application.id);
       return this.finish(hat, request, actor, 'remembered');
@@ -167,7 +168,8 @@ export class HatLogin {
    */
   async alreadyAllowed(hat: HatRecord, request: ServiceRequest): Promise<Permission[] | null> {
     if (!request.application) return null;
-    const status = await this.applications.status(hat, request.application.id);
+    // The registration the page shows; one grant read (no second registry read, no newest record).
+    const status = await this.applications.grantStatus(hat, request.application);
     return status.enabled ? status.granted : null;
   }
 
