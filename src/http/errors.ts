@@ -107,7 +107,8 @@ async function answer(ctx: AppContext, home: string, a: ErrorAnswer): Promise<vo
   }
 }
 
-function httpTitle(status: number): string {
+/** The SPEC 3 `message` of a status answered without a domain error of its own. */
+export function httpTitle(status: number): string {
   const titles: Record<number, string> = {
     400: Titles.badRequest,
     401: Titles.notAuthenticated,

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from '../support/server.js';
 import type { Reply } from '../support/http.js';
+import { FormClient } from '../support/forms.js';
 
 /**
  * SPEC 3: every bad input gets `{"message", "cause"}` with the fitting status, loses nothing and
@@ -263,6 +264,31 @@ describe('Requests the HTTP layer refuses (SPEC 3)', () => {
       assert.match(page.text, /<html/i);
       assert.match(page.text, /Not Found/);
       assertSpecError(await server.call(hat, '/no/such/page', { headers: { accept: 'application/json' } }), 404);
+    }
+  });
+
+  it('answers a page form\'s problem (shown again, or a link gone) with SPEC 3 JSON when only JSON is accepted, a page otherwise', async () => {
+    const browser = new FormClient(server, 'refusals');
+    await browser.get('/recover');
+    const json = { accept: 'application/json' };
+    // The sign-up hand-off with a missing or made-up secret (pages/signup-handoff.ts).
+    assertSpecError(await browser.post('/signup/welcome', {}, json), 404, /expired or was already used/);
+    assertSpecError(await browser.post('/signup/welcome', { code: 'x'.repeat(43) }, json), 404, /expired or was already used/);
+    assertSpecError(await browser.post('/signup/login', { code: 'made-up' }, json), 404, /expired or was already used/);
+    // A reset link that does not work, asked for and posted.
+    assertSpecError(await browser.get('/recover/reset?token=junk', json), 404, /expired or was already used/);
+    assertSpecError(await browser.post('/recover/reset', { token: 'junk', newPassword: 'x', newPasswordRepeat: 'x' }, json), 404);
+    // A form shown again with a problem at a field, or about the whole form.
+    assertSpecError(await browser.post('/recover', { identifier: '' }, json), 400);
+    assertSpecError(await browser.post('/recover', { _csrf: null, identifier: 'x' }, json), 403, /expired/);
+    // Browsers still get the pages, with the same statuses.
+    for (const [reply, status] of [
+      [await browser.post('/signup/welcome', { code: 'made-up' }), 404],
+      [await browser.get('/recover/reset?token=junk'), 404],
+      [await browser.post('/recover', { identifier: '' }), 400],
+    ] as const) {
+      assert.equal(reply.status, status);
+      assert.match(String(reply.headers['content-type']), /^text\/html/);
     }
   });
 

@@ -1,7 +1,7 @@
 import type { Next } from 'koa';
 import { Conflict, HatError, InvalidInput, NotAllowed, NotAuthenticated, NotFound, TooManyAttempts } from '../../errors.js';
 import type { AppContext } from '../context.js';
-import { setRetryAfter } from '../errors.js';
+import { answersJson, httpTitle, setRetryAfter } from '../errors.js';
 
 /*
  * The one way a page form answers a problem the person can fix or wait out: it shows the same
@@ -79,6 +79,11 @@ export async function reRenderPages(ctx: AppContext, next: Next): Promise<void> 
     const { page, problem } = err;
     if (problem.cause instanceof TooManyAttempts) setRetryAfter(ctx, problem.cause);
     ctx.status = problem.status;
+    // SPEC 3: a client that accepts only JSON gets the same facts as the page, in the API's shape.
+    if (answersJson(ctx)) {
+      ctx.body = { message: problem.cause?.message ?? httpTitle(problem.status), cause: problem.cause?.detail ?? problem.alert ?? Object.values(problem.fields).join('; ') };
+      return;
+    }
     await page(ctx, problem);
     ctx.status = problem.status;
   }

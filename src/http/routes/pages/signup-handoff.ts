@@ -1,12 +1,12 @@
-import { NotFound } from '../../../errors.js';
+import { NotFound, Titles } from '../../../errors.js';
 import type { Services } from '../../../services/index.js';
-import { HANDOFF_SECONDS } from '../../../services/handoff.js';
+import { HANDOFF_GONE, HANDOFF_SECONDS } from '../../../services/handoff.js';
 import { readForm } from '../../body.js';
 import { logInWithHandoff } from '../../browser-login.js';
 import { hatOf, seeOther, type AppContext, type AppRouter } from '../../context.js';
 import { flash } from '../../pages/flash.js';
 import { renderPage } from '../../pages/render.js';
-import { onPage, type Page } from '../../pages/rerender.js';
+import { onPage, problemOf, ReRender, type Page } from '../../pages/rerender.js';
 import { checkCsrf } from '../../session.js';
 
 /** The hand-off could not be used: a page that says so and leads to the HAT's login page. */
@@ -28,7 +28,7 @@ export function signupHandoffRoutes(router: AppRouter, services: Services): void
 
   router.post('/signup/welcome', async (ctx) => {
     const form = await readForm(ctx);
-    if (!(await handoff.check(hatOf(ctx), form.code))) return gonePage(ctx);
+    if (!(await handoff.check(hatOf(ctx), form.code))) throw new ReRender(gonePage, problemOf(new NotFound(HANDOFF_GONE, { title: Titles.linkExpired }))!);
     await renderPage(ctx, 'signup-welcome', { code: form.code });
   });
 
