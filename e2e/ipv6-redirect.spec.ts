@@ -1,9 +1,8 @@
 import type { Page } from '@playwright/test';
-import { startOidcDemo } from '../demo/oidc.js';
 import { startDemo, type RunningDemo } from '../demo/server.js';
-import { admin } from '../test/support/apps.js';
 import { STRONG_PASSWORD } from '../test/support/server.js';
 import { expect, test } from './fixtures.js';
+import { startRegisteredOidcDemo } from './oidc-demo.js';
 import { record } from './page-check.js';
 
 /*
@@ -122,17 +121,7 @@ test.describe('An OpenID Connect website on http://[::1]', () => {
   let site: RunningDemo;
   const clientId = 'ipv6-oidc-demo';
   test.beforeAll(async ({ cluster }) => {
-    site = await startOidcDemo({ port: 0, host: '::1', hatDomain: 'hat.localhost', clientId });
-    const registered = await admin(cluster.server, 'POST', '/api/admin/applications', {
-      id: clientId,
-      name: 'IPv6 Demo',
-      description: 'The OpenID Connect demo on the IPv6 loopback',
-      homepage: '',
-      version: '1.0.0',
-      redirectUris: [`${site.url}/callback`],
-      permissions: [],
-    });
-    expect(registered.status).toBe(201);
+    site = await startRegisteredOidcDemo(cluster.server, { clientId, host: '::1', name: 'IPv6 Demo', description: 'The OpenID Connect demo on the IPv6 loopback' });
   });
   test.afterAll(async () => site?.close());
 

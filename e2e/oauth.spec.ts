@@ -1,7 +1,6 @@
-import { startOidcDemo } from '../demo/oidc.js';
 import type { RunningDemo } from '../demo/server.js';
-import { admin } from '../test/support/apps.js';
 import { expect, test } from './fixtures.js';
+import { startRegisteredOidcDemo } from './oidc-demo.js';
 import { record } from './page-check.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -16,17 +15,7 @@ test.describe('Log in with HAT through OpenID Connect', () => {
 
   test.beforeAll(async ({ cluster }) => {
     await cluster.server.createHat('oscar');
-    site = await startOidcDemo({ port: 0, hatDomain: 'hat.localhost' });
-    const registered = await admin(cluster.server, 'POST', '/api/admin/applications', {
-      id: 'hat-login-demo',
-      name: 'HAT Login Demo',
-      description: 'The demo website, logging in with openid-client',
-      homepage: '',
-      version: '1.0.0',
-      redirectUris: [`${site.url}/callback`],
-      permissions: [],
-    });
-    expect(registered.status).toBe(201);
+    site = await startRegisteredOidcDemo(cluster.server, { name: 'HAT Login Demo', description: 'The demo website, logging in with openid-client' });
   });
   test.afterAll(async () => site?.close());
 

@@ -34,25 +34,40 @@ function assertSpecError(reply: Reply, status: number, cause?: RegExp): void {
   if (cause) assert.match(body.cause as string, cause);
 }
 
+interface UploadAnswer {
+  status: number;
+  text: string;
+  connection: string | undefined;
+}
+
+/**
+ * A JSON POST to `host` whose body the caller writes; `onAnswer` gets the server's whole answer,
+ * after which the request is destroyed (whatever of the body was still unsent).
+ */
+function upload(port: number, host: string, path: string, headers: Record<string, string>, onAnswer: (answer: UploadAnswer) => void): http.ClientRequest {
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    path,
+    method: 'POST',
+    setHost: false,
+    headers: { host, 'content-type': 'application/json', ...headers },
+  });
+  req.on('response', (res) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => {
+      onAnswer({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), connection: res.headers.connection });
+      req.destroy();
+    });
+  });
+  return req;
+}
+
 /** Sends the headers and only `sent` bytes of a body announced as `announced` bytes, then waits for the answer. */
 function partialUpload(port: number, host: string, path: string, headers: Record<string, string>, announced: number, sent: number) {
-  return new Promise<{ status: number; text: string; connection: string | undefined }>((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1',
-      port,
-      path,
-      method: 'POST',
-      setHost: false,
-      headers: { host, 'content-type': 'application/json', 'content-length': String(announced), ...headers },
-    });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), connection: res.headers.connection });
-        req.destroy();
-      });
-    });
+  return new Promise<UploadAnswer>((resolve, reject) => {
+    const req = upload(port, host, path, { 'content-length': String(announced), ...headers }, resolve);
     req.on('error', reject);
     req.write(Buffer.alloc(sent, 0x20));
     // No req.end(): the rest of the body never comes, so only an early answer resolves this.
@@ -61,25 +76,12 @@ function partialUpload(port: number, host: string, path: string, headers: Record
 
 /** Streams a chunked body of up to `total` bytes, stopping as soon as the server answers. */
 function chunkedUpload(port: number, host: string, path: string, headers: Record<string, string>, total: number) {
-  return new Promise<{ status: number; text: string; connection: string | undefined }>((resolve, reject) => {
+  return new Promise<UploadAnswer>((resolve, reject) => {
     let sentBytes = 0;
     let answered = false;
-    const req = http.request({
-      host: '127.0.0.1',
-      port,
-      path,
-      method: 'POST',
-      setHost: false,
-      headers: { host, 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...headers },
-    });
-    req.on('response', (res) => {
+    const req = upload(port, host, path, { 'transfer-encoding': 'chunked', ...headers }, resolve);
+    req.on('response', () => {
       answered = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), connection: res.headers.connection });
-        req.destroy();
-      });
     });
     // Once the server has answered it may close the connection under our feet: that is fine.
     req.on('error', (err) => {

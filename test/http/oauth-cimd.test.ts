@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import * as oc from 'openid-client';
+import { selfSigned, startChild } from '../support/cimd-site.js';
 import { registrationFor as registration } from '../support/fixtures.js';
 import { FormClient } from '../support/forms.js';
 import { request, type RequestOptions } from '../support/http.js';
@@ -15,7 +15,6 @@ import { authorizationRequest, codeFlow, discover } from '../support/oidc.js';
 import { STRONG_PASSWORD, type TestServer } from '../support/server.js';
 
 const ADMIN_TOKEN = 'cimd-test-admin-token-0123456789';
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The server's cap on reusing a document (OIDC_CIMD_CACHE_MAX_SECONDS), short so that a test can outlive it. */
 const CACHE_CAP_SECONDS = 6;
 /** Documents served with these Cache-Control headers, by path. */
@@ -27,40 +26,6 @@ const CACHING: Record<string, string> = {
   '/no-cache.json': 'no-cache, max-age=600',
   '/forever.json': 'max-age=31536000',
 };
-
-/** A self-signed certificate for localhost, made with the openssl CLI for this run. */
-function selfSigned(dir: string): { key: Buffer; cert: Buffer; certFile: string } {
-  const keyFile = path.join(dir, 'key.pem');
-  const certFile = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-  return { key: readFileSync(keyFile), cert: readFileSync(certFile), certFile };
-}
-
-/**
- * The HAT server as its own process: NODE_EXTRA_CA_CERTS is read by Node only when a process
- * starts, so the server that must trust the test's certificate is started with it.
- */
-function startChild(dataDir: string, certFile: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', SCRYPT_LOG2N: '10', NODE_EXTRA_CA_CERTS: certFile, ADMIN_TOKEN, OIDC_CIMD_CACHE_MAX_SECONDS: String(CACHE_CAP_SECONDS) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`the server did not start:\n${out}`)), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const listen = /"listen":"[^"]*:(\d+)"/.exec(out);
-      if (listen) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(listen[1]) });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the server exited with ${code}:\n${out}`)));
-  });
-}
 
 /** SPEC 12: a website with no registration, identified by its Client ID Metadata Document. */
 describe('OAuth Client ID Metadata Documents: a website served by the test on https://localhost', () => {
@@ -113,7 +78,7 @@ describe('OAuth Client ID Metadata Documents: a website served by the test on ht
     });
     await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
     base = `https://localhost:${(site.address() as AddressInfo).port}`;
-    const started = await startChild(path.join(dir, 'data'), tls.certFile);
+    const started = await startChild(path.join(dir, 'data'), tls.certFile, ADMIN_TOKEN, { SCRYPT_LOG2N: '10', OIDC_CIMD_CACHE_MAX_SECONDS: String(CACHE_CAP_SECONDS) });
     child = started.child;
     const hatDomain = `hat.localhost:${started.port}`;
     const call = (name: string | null, p: string, options?: RequestOptions) => request(started.port, name ? `${name}.${hatDomain}` : hatDomain, p, options);

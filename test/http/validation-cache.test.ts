@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeProtectedHeader } from 'jose';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import type { HatRecord } from '../../src/store/ports.js';
-import { request, type Reply } from '../support/http.js';
+import { freePort, request, type Reply } from '../support/http.js';
 import { registration } from '../support/fixtures.js';
 import { startTestServer, STRONG_PASSWORD, type TestServer } from '../support/server.js';
 
@@ -48,14 +47,6 @@ async function hatOf(server: TestServer, name: string): Promise<HatRecord> {
   const hat = await server.services.hats.find(name);
   assert.ok(hat, `HAT ${name} exists`);
   return hat;
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 function refused(reply: Reply, cause: RegExp): void {

@@ -12,7 +12,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
  * A website identified by its Client ID Metadata Document (SPEC 12) on https://localhost, with
  * the HAT server as a process of its own that trusts the site's self-signed certificate:
  * NODE_EXTRA_CA_CERTS is read by Node only when a process starts. For the browser tests; the
- * HTTP suite (test/http/oauth-cimd.test.ts) serves more documents of its own.
+ * HTTP suite (test/http/oauth-cimd.test.ts) serves more documents of its own, with this
+ * module's selfSigned and startChild.
  */
 export interface CimdWorld {
   /** https://localhost:<port>; the client_id is `${site}/client.json`, the redirect `${site}/callback`. */
@@ -24,7 +25,7 @@ export interface CimdWorld {
 }
 
 /** A self-signed certificate for localhost, made with the openssl CLI for this run. */
-function selfSigned(dir: string): { key: Buffer; cert: Buffer; certFile: string } {
+export function selfSigned(dir: string): { key: Buffer; cert: Buffer; certFile: string } {
   const keyFile = path.join(dir, 'key.pem');
   const certFile = path.join(dir, 'cert.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1',
@@ -32,10 +33,14 @@ function selfSigned(dir: string): { key: Buffer; cert: Buffer; certFile: string 
   return { key: readFileSync(keyFile), cert: readFileSync(certFile), certFile };
 }
 
-function startChild(dataDir: string, certFile: string, adminToken: string): Promise<{ child: ChildProcess; port: number }> {
+/**
+ * The HAT server (src/main.ts) as a process of its own that trusts `certFile`, on a free port;
+ * `env` adds settings (e.g. SCRYPT_LOG2N, OIDC_CIMD_CACHE_MAX_SECONDS) to its environment.
+ */
+export function startChild(dataDir: string, certFile: string, adminToken: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: certFile, ADMIN_TOKEN: adminToken },
+    env: { PATH: process.env.PATH, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: certFile, ADMIN_TOKEN: adminToken, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {

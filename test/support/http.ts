@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 
 export interface Reply {
   status: number;
@@ -44,4 +45,13 @@ export function request(port: number, host: string, path: string, options: Reque
     if (payload) req.write(payload);
     req.end();
   });
+}
+
+/** A port that was free a moment ago, for a server that must be told its port before it starts. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
